@@ -1,0 +1,286 @@
+// Package storage defines AgentTrace's storage model and the small
+// interfaces every backend implements (SQLite, PostgreSQL/TimescaleDB).
+// Every backend passes the one conformance suite in storagetest.
+//
+// Summaries (traces, sessions) are maintained by the backends as additive,
+// idempotent upserts: writing the same span twice, or a running span followed
+// by its final version, changes each total by the difference only, so
+// summaries stay right when a trace arrives in several batches or through
+// several collectors.
+package storage
+
+import (
+	"context"
+	"errors"
+
+	"github.com/agenttrace/agenttrace/internal/canonical"
+)
+
+// Sentinel errors. Backends wrap them with %w.
+var (
+	// ErrNotFound: the requested trace, span or session does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrInvalidQuery: a query parameter is out of range or malformed.
+	ErrInvalidQuery = errors.New("invalid query")
+)
+
+// Span is a stored span: the canonical view plus the raw data kept beside it.
+type Span struct {
+	canonical.Span
+	// Attributes is the span's raw attributes as a JSON object (all of them,
+	// canonical and convention-specific).
+	Attributes string
+	// Resource is the resource attributes as a JSON object.
+	Resource string
+	// Events is a JSON array of {"name","time_unix_nano","attributes"}.
+	Events string
+	// ScopeName is the instrumentation scope.
+	ScopeName string
+	// Seq is the backend's insertion sequence (assigned on write, increasing);
+	// readers use it to follow new spans.
+	Seq int64
+}
+
+// SessionEvent is a session start or end reported by an SDK.
+type SessionEvent struct {
+	SessionID    string
+	Start        bool // true: start event; false: end event
+	Name         string
+	Framework    string
+	AgentName    string
+	UserID       string
+	Tags         []string
+	Metadata     map[string]string
+	TimeUnixNano int64
+	Status       canonical.Status // end events
+}
+
+// Batch is one write: spans plus session events.
+type Batch struct {
+	Spans    []Span
+	Sessions []SessionEvent
+}
+
+// TraceSummary is one row per trace.
+type TraceSummary struct {
+	TraceID       string
+	RootSpanID    string
+	RootName      string
+	SessionID     string
+	AgentName     string
+	StartUnixNano int64
+	EndUnixNano   int64
+	DurationNanos int64
+	// Status: running while the root span runs or is unknown, error when
+	// any span failed, otherwise the root's status.
+	Status        canonical.Status
+	SpanCount     int64
+	LLMCalls      int64
+	ToolCalls     int64
+	ErrorCount    int64
+	Tokens        canonical.Tokens
+	CostUSD       float64
+	PricedSpans   int64
+	UnpricedSpans int64
+	ChainLength   int64
+	Flags         []string
+}
+
+// Session is an agent run with its totals.
+type Session struct {
+	ID            string
+	Name          string
+	Framework     string
+	AgentName     string
+	UserID        string
+	Tags          []string
+	Metadata      map[string]string
+	StartUnixNano int64
+	EndUnixNano   int64 // 0 while active
+	Status        canonical.Status
+	SpanCount     int64
+	TraceCount    int64
+	LLMCalls      int64
+	ToolCalls     int64
+	ErrorCount    int64
+	Tokens        canonical.Tokens
+	CostUSD       float64
+	PricedSpans   int64
+	UnpricedSpans int64
+	Flags         []string
+}
+
+// Page is one page of a list with the cursor of the next one ("" at the end).
+type Page[T any] struct {
+	Items      []T
+	NextCursor string
+}
+
+// TimeRange bounds a query by span/trace start time in Unix nanoseconds;
+// zero means unbounded.
+type TimeRange struct {
+	From int64
+	To   int64
+}
+
+// TraceQuery filters and pages trace summaries, newest first.
+type TraceQuery struct {
+	TimeRange
+	SessionID        string
+	AgentName        string
+	Model            string // traces with at least one span of this model
+	Status           canonical.Status
+	MinCostUSD       float64
+	MinDurationNanos int64
+	Text             string // substring of span names, prompts, responses, tool I/O
+	Limit            int    // 1..MaxLimit; 0 means DefaultLimit
+	Cursor           string
+}
+
+// SpanQuery filters and pages spans, newest first (or by Seq when AfterSeq
+// is set: oldest first, for following new spans).
+type SpanQuery struct {
+	TimeRange
+	SessionID string
+	TraceID   string
+	Type      canonical.SpanType
+	Model     string
+	Status    canonical.Status
+	AfterSeq  int64
+	Limit     int
+	Cursor    string
+}
+
+// SessionQuery filters and pages sessions, newest first.
+type SessionQuery struct {
+	TimeRange
+	AgentName string
+	Text      string // substring of the name
+	Active    *bool  // only active (true) or ended (false) sessions
+	Limit     int
+	Cursor    string
+}
+
+// Limits on page sizes.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 1000
+)
+
+// Summary aggregates spans in a time range.
+type Summary struct {
+	Spans         int64
+	Traces        int64
+	Sessions      int64
+	LLMCalls      int64
+	ToolCalls     int64
+	Errors        int64
+	ErrorRate     float64 // Errors / Spans
+	Tokens        canonical.Tokens
+	CostUSD       float64
+	UnpricedSpans int64
+	// Latency of finished LLM calls, milliseconds.
+	LatencyP50Ms float64
+	LatencyP95Ms float64
+}
+
+// Cost groupings accepted by CostBreakdown.
+const (
+	GroupHour     = "hour"
+	GroupDay      = "day"
+	GroupWeek     = "week"
+	GroupModel    = "model"
+	GroupProvider = "provider"
+	GroupAgent    = "agent"
+	GroupType     = "type"
+)
+
+// CostRow is one group of a cost breakdown. Time groups have Key set to the
+// bucket start in RFC 3339 (UTC) and BucketUnixNano set.
+type CostRow struct {
+	Key            string
+	BucketUnixNano int64
+	Spans          int64
+	Tokens         canonical.Tokens
+	CostUSD        float64
+	UnpricedSpans  int64
+}
+
+// PerfRow is latency statistics for one group of finished spans.
+type PerfRow struct {
+	Key       string
+	Count     int64
+	Errors    int64
+	P50Ms     float64
+	P95Ms     float64
+	P99Ms     float64
+	AvgMs     float64
+	PerSecond float64 // Count / range length
+}
+
+// ErrorRow is one distinct error message with its count.
+type ErrorRow struct {
+	Message string
+	Code    string
+	Type    canonical.SpanType
+	Count   int64
+}
+
+// ErrorStats is the error rate and the most frequent errors.
+type ErrorStats struct {
+	Spans  int64
+	Errors int64
+	Rate   float64
+	Top    []ErrorRow
+}
+
+// Writer stores spans and session events.
+type Writer interface {
+	// Write stores a batch atomically where the backend allows: either all
+	// of it is stored (and the summaries updated) or an error is returned.
+	Write(ctx context.Context, b Batch) error
+}
+
+// Reader answers the queries of the API, CLI and TUI.
+type Reader interface {
+	// GetTrace returns a trace's summary, ErrNotFound when unknown.
+	GetTrace(ctx context.Context, traceID string) (TraceSummary, error)
+	// ListTraces returns trace summaries matching q, newest first.
+	ListTraces(ctx context.Context, q TraceQuery) (Page[TraceSummary], error)
+	// TraceSpans returns every span of a trace ordered by start time,
+	// ErrNotFound when the trace has none.
+	TraceSpans(ctx context.Context, traceID string) ([]Span, error)
+	// GetSpan returns one span, ErrNotFound when unknown.
+	GetSpan(ctx context.Context, traceID, spanID string) (Span, error)
+	// QuerySpans returns spans matching q.
+	QuerySpans(ctx context.Context, q SpanQuery) (Page[Span], error)
+	// GetSession returns a session with its totals, ErrNotFound when unknown.
+	GetSession(ctx context.Context, id string) (Session, error)
+	// ListSessions returns sessions matching q, newest first.
+	ListSessions(ctx context.Context, q SessionQuery) (Page[Session], error)
+	// Summary aggregates the spans that started in r.
+	Summary(ctx context.Context, r TimeRange) (Summary, error)
+	// CostBreakdown groups cost and tokens by one of the Group* keys.
+	CostBreakdown(ctx context.Context, r TimeRange, groupBy string) ([]CostRow, error)
+	// Performance returns latency percentiles of finished spans grouped by
+	// GroupType or GroupModel.
+	Performance(ctx context.Context, r TimeRange, groupBy string) ([]PerfRow, error)
+	// Errors returns the error rate and the top error messages.
+	Errors(ctx context.Context, r TimeRange, limit int) (ErrorStats, error)
+}
+
+// Deleter removes data.
+type Deleter interface {
+	// DeleteSession deletes a session with its traces and spans,
+	// ErrNotFound when unknown.
+	DeleteSession(ctx context.Context, id string) error
+}
+
+// Store is a full backend.
+type Store interface {
+	Writer
+	Reader
+	Deleter
+	// Close releases the backend's resources. It is safe to call twice.
+	Close() error
+}

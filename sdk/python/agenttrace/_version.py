@@ -1,0 +1,3 @@
+"""Version of the AgentTrace Python SDK."""
+
+__version__ = "0.1.0"

@@ -8,6 +8,7 @@ the exporters serialize (JSON or protobuf).
 import asyncio
 import concurrent.futures
 import json
+import math
 import time
 import traceback
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Union
@@ -59,7 +60,7 @@ def attribute_value(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
-        return value if value == value and value not in (float("inf"), float("-inf")) else str(value)
+        return value if math.isfinite(value) else str(value)
     if isinstance(value, (list, tuple)):
         return [attribute_value(v) for v in value]
     if isinstance(value, Mapping):
@@ -148,6 +149,11 @@ class Span:
         return self._session.session_id if self._session else ""
 
     @property
+    def capture_content(self) -> bool:
+        """Whether prompts, responses and tool arguments are recorded."""
+        return self._capture
+
+    @property
     def ended(self) -> bool:
         """True once :meth:`end` was called."""
         return self.end_time_ns != 0
@@ -216,11 +222,14 @@ class Span:
             ("thinking_budget_tokens", thinking_budget_tokens, int),
             ("stop_reason", stop_reason, str),
         ):
-            if value is not None:
-                try:
-                    self.request[key] = kind(value)
-                except (TypeError, ValueError):
-                    pass
+            if value is None:
+                continue
+            try:
+                value = kind(value)
+            except (TypeError, ValueError):
+                continue
+            if kind is not float or math.isfinite(value):
+                self.request[key] = value
         return self
 
     def set_token_usage(
@@ -251,9 +260,11 @@ class Span:
     def set_cost(self, usd: float) -> "Span":
         """Record a cost reported by the provider or framework, in US dollars."""
         try:
-            self.reported_cost_usd = float(usd)
+            cost = float(usd)
         except (TypeError, ValueError):
-            pass
+            return self
+        if math.isfinite(cost):
+            self.reported_cost_usd = cost
         return self
 
     def set_tool(

@@ -1,0 +1,71 @@
+package sqlitestore
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/agenttrace/agenttrace/internal/canonical"
+	"github.com/agenttrace/agenttrace/internal/storage"
+)
+
+func openTemp(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "sub", "agenttrace.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	return s
+}
+
+func span(trace, id, parent string, st canonical.Status, start, end int64) storage.Span {
+	var s storage.Span
+	s.TraceID, s.SpanID, s.ParentSpanID = trace, id, parent
+	s.Name, s.Type, s.Status = "step-"+id, canonical.TypeLLMCall, st
+	s.StartUnixNano, s.EndUnixNano = start, end
+	s.SessionID = "sess-1"
+	s.Model = "gpt-4o"
+	s.Tokens = canonical.Tokens{Input: 100, Output: 10, Present: true}
+	s.Cost = canonical.Cost{Total: 0.5, Status: canonical.CostStatusPriced}
+	s.ChainStep, s.ChainDepth = -1, -1
+	return s
+}
+
+// A running span replaced by its final version, written twice, counts once.
+func TestReplaceRunningIsIdempotent(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	const tr = "0123456789abcdef0123456789abcdef"
+	run := span(tr, "00000000000000a1", "", canonical.StatusRunning, 1000, 0)
+	run.Tokens, run.Cost = canonical.Tokens{}, canonical.Cost{}
+	require.NoError(t, s.Write(ctx, storage.Batch{Spans: []storage.Span{run}}))
+	got, err := s.GetTrace(ctx, tr)
+	require.NoError(t, err)
+	require.Equal(t, canonical.StatusRunning, got.Status)
+
+	final := span(tr, "00000000000000a1", "", canonical.StatusOK, 1000, 5000)
+	for i := 0; i < 2; i++ {
+		require.NoError(t, s.Write(ctx, storage.Batch{Spans: []storage.Span{final}}))
+	}
+	// A late start event must not replace the finished span.
+	require.NoError(t, s.Write(ctx, storage.Batch{Spans: []storage.Span{run}}))
+	got, err = s.GetTrace(ctx, tr)
+	require.NoError(t, err)
+	require.Equal(t, canonical.StatusOK, got.Status)
+	require.EqualValues(t, 1, got.SpanCount)
+	require.EqualValues(t, 110, got.Tokens.Total())
+	require.InDelta(t, 0.5, got.CostUSD, 1e-12)
+	require.EqualValues(t, 4000, got.DurationNanos)
+
+	sess, err := s.GetSession(ctx, "sess-1")
+	require.NoError(t, err)
+	require.EqualValues(t, 1, sess.SpanCount)
+	require.EqualValues(t, 1, sess.TraceCount)
+	require.InDelta(t, 0.5, sess.CostUSD, 1e-12)
+
+	spans, err := s.TraceSpans(ctx, tr)
+	require.NoError(t, err)
+	require.Len(t, spans, 1)
+	require.Equal(t, canonical.StatusOK, spans[0].Status)
+}

@@ -36,7 +36,8 @@ class Config:
     Attributes:
         endpoint: base URL of the collector's native HTTP receiver; sessions use
             it with every exporter but unix and console.
-        exporter: ``http``, ``udp``, ``unix`` or ``console``.
+        exporter: ``http``, ``udp``, ``unix``, ``console``, or an
+            :class:`~agenttrace.exporters.Exporter` instance of your own.
         udp_addr: ``host:port`` of the collector's UDP receiver.
         socket_path: path of the collector's unix socket (HTTP framing).
         api_key: sent as ``Authorization: Bearer <key>`` on HTTP requests.
@@ -54,7 +55,7 @@ class Config:
     """
 
     endpoint: str = "http://127.0.0.1:4321"
-    exporter: str = "http"
+    exporter: Any = "http"
     udp_addr: str = "127.0.0.1:4322"
     socket_path: str = "/tmp/agenttrace.sock"
     api_key: str = ""
@@ -101,8 +102,9 @@ class Config:
         self.capture_content = _as_bool(self.capture_content)
         self.disabled = _as_bool(self.disabled)
         self.send_span_start = _as_bool(self.send_span_start)
-        self.exporter = str(self.exporter).strip().lower()
-        if self.exporter not in EXPORTERS:
+        if isinstance(self.exporter, str):
+            self.exporter = self.exporter.strip().lower()
+        if isinstance(self.exporter, str) and self.exporter not in EXPORTERS:
             raise ValueError("exporter must be one of %s, not %r" % (", ".join(EXPORTERS), self.exporter))
         self.endpoint = str(self.endpoint).rstrip("/")
         if "://" not in self.endpoint:

@@ -11,7 +11,9 @@ __all__ = ["ConsoleExporter", "ExportError", "Exporter", "HTTPExporter", "HTTPTr
 
 
 def create_exporter(config: Config, sdk_version: str) -> Exporter:
-    """Build the exporter ``config.exporter`` names. Does no I/O."""
+    """Build the exporter ``config.exporter`` names (or return the instance it holds). Does no I/O."""
+    if isinstance(config.exporter, Exporter):
+        return config.exporter
     user_agent = "agenttrace-python/" + sdk_version
     if config.exporter == "console":
         return ConsoleExporter(config.console_stream)

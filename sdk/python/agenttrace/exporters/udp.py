@@ -51,7 +51,7 @@ class UDPExporter(Exporter):
             entry = self._entry(span)
             if entry is None:
                 self._warn("too_large", "agenttrace: span %r too large for a UDP datagram, dropped",
-                           span.get("name"))
+                           str(span.get("name"))[:80])
                 continue
             if entries and size + len(entry) > self._budget:
                 yield self._header + b"".join(entries), len(entries)

@@ -33,7 +33,9 @@ type raw struct {
 	outTotal, complTotal, oiCompl                        int64
 	cacheRead, tlCacheRead, oiCacheRead                  int64
 	cacheWrite, tlCacheWrite, oiCacheWrite, cacheWrite1h int64
+	cacheWriteAlt                                        int64
 	reasoning, tlReasoning, tlReasoning2, oiReasoning    int64
+	total, tlTotal, oiTotal                              int64
 	estimated                                            bool
 
 	reportedCost, genaiCost, oiCost *float64
@@ -45,8 +47,9 @@ func newRaw() raw {
 		inTotal: -1, promptTotal: -1, oiPrompt: -1,
 		outTotal: -1, complTotal: -1, oiCompl: -1,
 		cacheRead: -1, tlCacheRead: -1, oiCacheRead: -1,
-		cacheWrite: -1, tlCacheWrite: -1, oiCacheWrite: -1, cacheWrite1h: -1,
+		cacheWrite: -1, tlCacheWrite: -1, oiCacheWrite: -1, cacheWrite1h: -1, cacheWriteAlt: -1,
 		reasoning: -1, tlReasoning: -1, tlReasoning2: -1, oiReasoning: -1,
+		total: -1, tlTotal: -1, oiTotal: -1,
 	}
 }
 
@@ -208,6 +211,8 @@ func (r *raw) read(dst *Span, k string, v pcommon.Value) {
 	case AttrFileLines:
 		dst.FileLines, _ = asInt(v)
 
+	case HostName:
+		dst.Hostname = v.AsString()
 	case AttrFramework:
 		dst.Framework = v.AsString()
 	case AttrFrameworkVer:
@@ -257,6 +262,14 @@ func (r *raw) read(dst *Span, k string, v pcommon.Value) {
 		r.oiCacheWrite = asIntOr(v)
 	case AttrCacheWrite1h:
 		r.cacheWrite1h = asIntOr(v)
+	case GenAICacheWriteTokensAlt:
+		r.cacheWriteAlt = asIntOr(v)
+	case GenAITotalTokens:
+		r.total = asIntOr(v)
+	case TLTotalTokens:
+		r.tlTotal = asIntOr(v)
+	case OITotalTokens:
+		r.oiTotal = asIntOr(v)
 	case GenAIReasoningTokens:
 		r.reasoning = asIntOr(v)
 	case TLReasoningTokens:
@@ -497,9 +510,13 @@ func typeFromTraceloop(kind, requestType string) SpanType {
 // agenttrace.tokens.* buckets win when present (they are already exclusive).
 // Otherwise the convention totals are used: every supported convention's
 // input total includes cache reads and writes and its output total includes
-// reasoning, so those are subtracted exactly once. When an input total is
-// smaller than the cache counts, the instrumentation reported raw Anthropic
-// usage (input excludes cache) and the value is taken as uncached input.
+// reasoning, so those are subtracted exactly once. Instrumentations that
+// pass raw provider usage through break that rule (raw Anthropic and Bedrock
+// input excludes cache tokens; Gemini's candidates count excludes thoughts),
+// so a reported total token count, when present, decides: the reading whose
+// buckets add up to the total wins. Without a total, an input count smaller
+// than the cache counts is taken as raw (uncached) input, and an output
+// count smaller than the reasoning count as text-only output.
 func (r *raw) tokens() Tokens {
 	if r.exIn >= 0 || r.exOut >= 0 || r.exCacheRead >= 0 || r.exCW5 >= 0 || r.exCW1h >= 0 || r.exReason >= 0 {
 		return Tokens{
@@ -511,30 +528,62 @@ func (r *raw) tokens() Tokens {
 	in := firstInt(r.inTotal, r.promptTotal, r.oiPrompt)
 	out := firstInt(r.outTotal, r.complTotal, r.oiCompl)
 	cr := firstInt(r.cacheRead, r.tlCacheRead, r.oiCacheRead)
-	cw := firstInt(r.cacheWrite, r.tlCacheWrite, r.oiCacheWrite)
+	cw := firstInt(r.cacheWrite, r.tlCacheWrite, r.oiCacheWrite, r.cacheWriteAlt)
 	cw1h := r.cacheWrite1h
 	reason := firstInt(r.reasoning, r.tlReasoning, r.tlReasoning2, r.oiReasoning)
-	if in < 0 && out < 0 && cr < 0 && cw < 0 && reason < 0 {
+	if in < 0 && out < 0 && cr < 0 && cw < 0 && cw1h < 0 && reason < 0 {
 		return Tokens{}
 	}
-	t := Tokens{Present: true, CacheRead: pos(cr), CacheWrite1h: pos(cw1h)}
+	t := Tokens{Present: true, CacheRead: pos(cr), CacheWrite1h: pos(cw1h), Reasoning: pos(reason)}
+	// The cache-creation total includes the 1h bucket (see PutGenAIUsage); a
+	// 1h count without a total is the whole cache write.
 	t.CacheWrite5m = pos(pos(cw) - t.CacheWrite1h)
-	if t.CacheWrite1h > pos(cw) { // a 1h count without a total: the total is the 1h count
-		t.CacheWrite5m = 0
-	}
 	cache := t.CacheRead + t.CacheWrite5m + t.CacheWrite1h
-	if in >= cache {
+	inIncl, outIncl := in >= cache, out >= t.Reasoning
+	if total := firstInt(r.total, r.tlTotal, r.oiTotal); total >= 0 && in >= 0 && out >= 0 {
+		inIncl, outIncl = byTotal(total, in, out, cache, t.Reasoning, inIncl, outIncl)
+	}
+	if inIncl && in >= cache {
 		t.Input = in - cache
 	} else {
 		t.Input = pos(in)
 	}
-	t.Reasoning = pos(reason)
-	if out >= t.Reasoning {
+	if outIncl && out >= t.Reasoning {
 		t.Output = out - t.Reasoning
 	} else {
 		t.Output = pos(out)
 	}
 	return t
+}
+
+// byTotal tells from a reported total whether the input count includes the
+// cache tokens and the output count the reasoning tokens: of the four
+// readings, those whose buckets add up to total are kept, and a dimension is
+// decided when the kept readings agree on it. Otherwise the heuristic answers
+// passed in stand.
+func byTotal(total, in, out, cache, reason int64, inIncl, outIncl bool) (bool, bool) {
+	var inOK, outOK [2]bool // index 1: inclusive reading fits
+	for ii := 0; ii < 2; ii++ {
+		for oi := 0; oi < 2; oi++ {
+			sum := in + out
+			if ii == 0 {
+				sum += cache
+			}
+			if oi == 0 {
+				sum += reason
+			}
+			if sum == total {
+				inOK[ii], outOK[oi] = true, true
+			}
+		}
+	}
+	if cache > 0 && inOK[0] != inOK[1] {
+		inIncl = inOK[1]
+	}
+	if reason > 0 && outOK[0] != outOK[1] {
+		outIncl = outOK[1]
+	}
+	return inIncl, outIncl
 }
 
 func first(vals ...string) string {

@@ -1,0 +1,98 @@
+package agenttracereceiver
+
+import (
+	"errors"
+	"fmt"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configgrpc"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/config/configoptional"
+)
+
+var _ component.Config = (*Config)(nil)
+
+// Config configures the native receiver. Every transport is optional; at
+// least one must be enabled.
+type Config struct {
+	// GRPC serves the AgentTraceCollector service (default localhost:4320).
+	GRPC configoptional.Optional[configgrpc.ServerConfig] `mapstructure:"grpc"`
+	// HTTP serves POST /v1/spans, /v1/sessions/start|end and GET /health
+	// (default localhost:4321).
+	HTTP configoptional.Optional[confighttp.ServerConfig] `mapstructure:"http"`
+	// UDP takes one protobuf SpanBatch per datagram (default localhost:4322).
+	UDP configoptional.Optional[UDPConfig] `mapstructure:"udp"`
+	// Unix serves the HTTP API on a unix socket (local only; off by default).
+	Unix configoptional.Optional[UnixConfig] `mapstructure:"unix"`
+
+	// MaxContentBytes truncates prompt, response and tool input/output text
+	// longer than this (the span keeps *.truncated and *.original_bytes).
+	MaxContentBytes int `mapstructure:"max_content_bytes"`
+	// MaxAttributes rejects a span with more free attributes than this.
+	MaxAttributes int `mapstructure:"max_attributes"`
+	// MaxEvents rejects a span with more events than this.
+	MaxEvents int `mapstructure:"max_events"`
+	// MaxSpansPerBatch rejects a whole batch larger than this.
+	MaxSpansPerBatch int `mapstructure:"max_spans_per_batch"`
+	// MaxTrackedSessions bounds the sessions whose totals the receiver keeps
+	// for EndSession answers (least recently used are forgotten first).
+	MaxTrackedSessions int `mapstructure:"max_tracked_sessions"`
+
+	_ struct{}
+}
+
+// UDPConfig configures the UDP listener.
+type UDPConfig struct {
+	// Endpoint is host:port to listen on.
+	Endpoint string `mapstructure:"endpoint"`
+	// ReadBufferBytes is the socket receive buffer (SO_RCVBUF); large
+	// buffers absorb bursts on the fire-and-forget path.
+	ReadBufferBytes int `mapstructure:"read_buffer_bytes"`
+	// Workers is the number of goroutines reading datagrams.
+	Workers int `mapstructure:"workers"`
+
+	_ struct{}
+}
+
+// UnixConfig configures the unix-socket listener.
+type UnixConfig struct {
+	// Path of the socket file; a stale file is replaced on start.
+	Path string `mapstructure:"path"`
+
+	_ struct{}
+}
+
+// Validate reports every problem at once, each naming its field path.
+func (c *Config) Validate() error {
+	var errs []error
+	if !c.GRPC.HasValue() && !c.HTTP.HasValue() && !c.UDP.HasValue() && !c.Unix.HasValue() {
+		errs = append(errs, errors.New("at least one of grpc, http, udp, unix must be enabled"))
+	}
+	if u := c.UDP.Get(); c.UDP.HasValue() {
+		if u.Endpoint == "" {
+			errs = append(errs, errors.New("udp.endpoint: must not be empty"))
+		}
+		if u.ReadBufferBytes < 0 {
+			errs = append(errs, fmt.Errorf("udp.read_buffer_bytes: must be >= 0, got %d", u.ReadBufferBytes))
+		}
+		if u.Workers < 1 || u.Workers > 64 {
+			errs = append(errs, fmt.Errorf("udp.workers: must be between 1 and 64, got %d", u.Workers))
+		}
+	}
+	if u := c.Unix.Get(); c.Unix.HasValue() && u.Path == "" {
+		errs = append(errs, errors.New("unix.path: must not be empty"))
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{
+		{"max_content_bytes", c.MaxContentBytes}, {"max_attributes", c.MaxAttributes},
+		{"max_events", c.MaxEvents}, {"max_spans_per_batch", c.MaxSpansPerBatch},
+		{"max_tracked_sessions", c.MaxTrackedSessions},
+	} {
+		if f.v < 1 {
+			errs = append(errs, fmt.Errorf("%s: must be >= 1, got %d", f.name, f.v))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -8,7 +8,11 @@ logger = logging.getLogger("agenttrace")
 
 
 class WarnOnce:
-    """Logs a warning the first time a key is seen, later ones at debug level."""
+    """Logs a warning the first time a key is seen, later ones at debug level.
+
+    Keys name a kind of problem: ``delivery`` (the collector cannot be
+    reached), ``queue_full`` (spans dropped) and so on.
+    """
 
     def __init__(self) -> None:
         self._seen: Set[str] = set()
@@ -18,4 +22,7 @@ class WarnOnce:
         with self._lock:
             first = key not in self._seen
             self._seen.add(key)
-        logger.log(logging.WARNING if first else logging.DEBUG, msg, *args)
+        if first:
+            logger.warning(msg + " (repeats are logged at debug level)", *args)
+        else:
+            logger.debug(msg, *args)

@@ -21,12 +21,12 @@ class BatchProcessor:
     """
 
     def __init__(self, exporter: Exporter, max_queue_size: int = 4096, max_batch_size: int = 256,
-                 schedule_delay: float = 0.2) -> None:
+                 schedule_delay: float = 0.2, warn: Optional[WarnOnce] = None) -> None:
         self._exporter = exporter
         self._max_queue_size = max_queue_size
         self._max_batch_size = max_batch_size
         self._schedule_delay = schedule_delay
-        self._warn = WarnOnce()
+        self._warn = warn or WarnOnce()
         self._lock = threading.Lock()
         self._sent = 0
         self._dropped = 0
@@ -122,7 +122,7 @@ class BatchProcessor:
             try:
                 task()
             except Exception as exc:
-                self._warn("task", "agenttrace: session call failed: %s", exc)
+                self._warn("delivery", "agenttrace: session call failed: %s", exc)
 
     def _drain(self) -> None:
         queue = self._queue
@@ -132,7 +132,7 @@ class BatchProcessor:
                 sent = self._exporter.export(batch)
             except Exception as exc:
                 sent = 0
-                self._warn("export", "agenttrace: export failed, spans dropped: %s", exc)
+                self._warn("delivery", "agenttrace: export failed, spans dropped: %s", exc)
             with self._lock:
                 self._sent += sent
                 self._failed += len(batch) - sent

@@ -1,7 +1,6 @@
 """The :class:`AgentTrace` client and the process-wide default client."""
 
 import atexit
-import os
 import socket
 import threading
 import time
@@ -15,24 +14,9 @@ from .config import Config
 from .context import context_session, current_span, set_context_session
 from .enums import SpanStatus, SpanType
 from .exporters import create_exporter
+from .ids import new_span_id, new_trace_id
 from .session import Session, normalize_summary
 from .span import Span, SpanContext, parent_context
-
-_ZERO_TRACE_ID = "0" * 32
-_ZERO_SPAN_ID = "0" * 16
-
-
-def new_trace_id() -> str:
-    """32 lowercase hex digits, never all zero."""
-    trace_id = os.urandom(16).hex()
-    return trace_id if trace_id != _ZERO_TRACE_ID else new_trace_id()
-
-
-def new_span_id() -> str:
-    """16 lowercase hex digits, never all zero."""
-    span_id = os.urandom(8).hex()
-    return span_id if span_id != _ZERO_SPAN_ID else new_span_id()
-
 
 class AgentTrace:
     """Creates sessions and spans and ships them to the AgentTrace collector.
@@ -53,8 +37,8 @@ class AgentTrace:
         self._lock = threading.Lock()
         if not self.config.disabled:
             exporter = create_exporter(self.config, self.sdk_version)
-            self._processor = BatchProcessor(exporter, self.config.max_queue_size,
-                                             self.config.max_batch_size, self.config.schedule_delay)
+            self._processor = BatchProcessor(exporter, self.config.max_queue_size, self.config.max_batch_size,
+                                             self.config.schedule_delay, warn=self._warn)
             atexit.register(self.shutdown)
 
     # -- sessions ---------------------------------------------------------------
@@ -122,7 +106,7 @@ class AgentTrace:
                 if answer is not None:
                     session.summary = normalize_summary(answer)
             except Exception as exc:  # the local summary stands in
-                self._warn("end_session", "agenttrace: end_session failed, using local totals: %s", exc)
+                self._warn("delivery", "agenttrace: end_session failed, using local totals: %s", exc)
         return session.summary
 
     # -- spans ------------------------------------------------------------------

@@ -5,7 +5,7 @@ The integer values are the proto enum numbers (used by the protobuf encoder);
 """
 
 from enum import IntEnum
-from typing import Type, TypeVar, Union
+from typing import Any, Dict, Type, TypeVar, Union
 
 _E = TypeVar("_E", bound="_ProtoEnum")
 
@@ -13,16 +13,18 @@ _E = TypeVar("_E", bound="_ProtoEnum")
 class _ProtoEnum(IntEnum):
     """An IntEnum whose members also parse from short or proto names.
 
-    Subclasses set ``_PREFIX`` after their definition (inside the class body it
-    would become a member).
+    ``_PREFIX`` and the name indexes are set by ``_index`` after each subclass
+    is defined (inside the class body they would become members).
     """
 
     _PREFIX: str
+    _BY_NAME: Dict[str, Any]
+    _PROTO_NAMES: Dict[Any, str]
 
     @property
     def proto_name(self) -> str:
         """The enum value's name in the .proto file, e.g. ``SPAN_TYPE_LLM_CALL``."""
-        return self._PREFIX + self.name
+        return self._PROTO_NAMES[self]
 
     @classmethod
     def parse(cls: Type[_E], value: Union[str, int, "_ProtoEnum"]) -> _E:
@@ -32,6 +34,9 @@ class _ProtoEnum(IntEnum):
         """
         if isinstance(value, cls):
             return value
+        member = cls._BY_NAME.get(value) if isinstance(value, str) else None
+        if member is not None:
+            return member  # type: ignore[no-any-return]
         if isinstance(value, int):
             return cls(value)
         name = str(value).strip().upper()
@@ -76,5 +81,14 @@ class SpanStatus(_ProtoEnum):
     TIMEOUT = 5
 
 
-SpanType._PREFIX = "SPAN_TYPE_"
-SpanStatus._PREFIX = "SPAN_STATUS_"
+def _index(cls: Type[_ProtoEnum], prefix: str) -> None:
+    cls._PREFIX = prefix
+    cls._BY_NAME = {}
+    cls._PROTO_NAMES = {member: prefix + member.name for member in cls}
+    for member in cls:
+        for name in (member.name.lower(), member.name, prefix + member.name):
+            cls._BY_NAME[name] = member
+
+
+_index(SpanType, "SPAN_TYPE_")
+_index(SpanStatus, "SPAN_STATUS_")

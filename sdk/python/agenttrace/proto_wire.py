@@ -8,7 +8,7 @@ whenever they are present (not None). Unknown keys are ignored.
 """
 
 import struct
-from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Type
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Type
 
 from .enums import SpanStatus, SpanType, _ProtoEnum
 
@@ -19,15 +19,43 @@ VARINT, FIXED64, LEN = 0, 1, 2
 STRING, INT64, INT32, BOOL, DOUBLE, ENUM, MESSAGE, MAP_STRING, MAP_VALUE = range(9)
 
 
-class Field(NamedTuple):
-    """One field of a message schema."""
+_UINT64_MASK = (1 << 64) - 1
+_ONE_BYTE = [bytes((i,)) for i in range(128)]
 
-    number: int
-    kind: int
-    repeated: bool = False
-    optional: bool = False
-    message: str = ""
-    enum: Optional[Type[_ProtoEnum]] = None
+
+def encode_varint(value: int) -> bytes:
+    """Base-128 varint; negative numbers as 64-bit two's complement (10 bytes)."""
+    if 0 <= value < 0x80:
+        return _ONE_BYTE[value]
+    value &= _UINT64_MASK
+    out = bytearray()
+    while value > 0x7F:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def tag(number: int, wire_type: int) -> bytes:
+    """The key of a field."""
+    return encode_varint((number << 3) | wire_type)
+
+
+class Field:
+    """One field of a message schema, with its encoded key."""
+
+    __slots__ = ("number", "kind", "repeated", "optional", "message", "enum", "key")
+
+    def __init__(self, number: int, kind: int, repeated: bool = False, optional: bool = False,
+                 message: str = "", enum: Optional[Type[_ProtoEnum]] = None) -> None:
+        self.number = number
+        self.kind = kind
+        self.repeated = repeated
+        self.optional = optional
+        self.message = message
+        self.enum = enum
+        wire = FIXED64 if kind == DOUBLE else VARINT if kind in (INT64, INT32, BOOL, ENUM) else LEN
+        self.key = tag(number, wire)
 
 
 SCHEMAS: Dict[str, Dict[str, Field]] = {
@@ -106,23 +134,12 @@ SCHEMAS: Dict[str, Dict[str, Field]] = {
 SPAN_BATCH_SPANS_FIELD = SCHEMAS["SpanBatch"]["spans"].number
 
 _DOUBLE = struct.Struct("<d")
-_UINT64_MASK = (1 << 64) - 1
-
-
-def encode_varint(value: int) -> bytes:
-    """Base-128 varint; negative numbers as 64-bit two's complement (10 bytes)."""
-    value &= _UINT64_MASK
-    out = bytearray()
-    while value > 0x7F:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
-def tag(number: int, wire_type: int) -> bytes:
-    """The key of a field."""
-    return encode_varint((number << 3) | wire_type)
+_TRUE, _FALSE = b"\x01", b"\x00"
+# Keys of google.protobuf.Value's oneof and of map entries (field 1 key, field 2 value).
+_VALUE_NULL = tag(1, VARINT) + b"\x00"
+_VALUE_NUMBER, _VALUE_STRING, _VALUE_BOOL = tag(2, FIXED64), tag(3, LEN), tag(4, VARINT)
+_VALUE_STRUCT, _VALUE_LIST = tag(5, LEN), tag(6, LEN)
+_ENTRY_KEY, _ENTRY_VALUE = tag(1, LEN), tag(2, LEN)
 
 
 def length_delimited(number: int, payload: bytes) -> bytes:
@@ -130,58 +147,58 @@ def length_delimited(number: int, payload: bytes) -> bytes:
     return tag(number, LEN) + encode_varint(len(payload)) + payload
 
 
-def _string(number: int, value: str) -> bytes:
-    return length_delimited(number, value.encode("utf-8", "replace"))
+def _len(key: bytes, payload: bytes) -> bytes:
+    return key + encode_varint(len(payload)) + payload
+
+
+def _text(key: bytes, value: str) -> bytes:
+    return _len(key, value.encode("utf-8", "replace"))
 
 
 def encode_value(value: Any) -> bytes:
     """Encode ``google.protobuf.Value`` (null, number, string, bool, struct, list)."""
-    if value is None:
-        return tag(1, VARINT) + b"\x00"
-    if isinstance(value, bool):
-        return tag(4, VARINT) + (b"\x01" if value else b"\x00")
-    if isinstance(value, (int, float)):
-        return tag(2, FIXED64) + _DOUBLE.pack(float(value))
     if isinstance(value, str):
-        return _string(3, value)
+        return _text(_VALUE_STRING, value)
+    if value is None:
+        return _VALUE_NULL
+    if isinstance(value, bool):
+        return _VALUE_BOOL + (_TRUE if value else _FALSE)
+    if isinstance(value, (int, float)):
+        return _VALUE_NUMBER + _DOUBLE.pack(float(value))
     if isinstance(value, Mapping):
-        return length_delimited(5, _encode_value_map(1, value))
+        return _len(_VALUE_STRUCT, _value_map(_ENTRY_KEY, value))
     if isinstance(value, (list, tuple)):
-        return length_delimited(6, b"".join(length_delimited(1, encode_value(v)) for v in value))
-    return _string(3, str(value))
+        return _len(_VALUE_LIST, b"".join(_len(_ENTRY_KEY, encode_value(v)) for v in value))
+    return _text(_VALUE_STRING, str(value))
 
 
-def _encode_value_map(number: int, mapping: Mapping[str, Any]) -> bytes:
+def _value_map(key: bytes, mapping: Mapping[str, Any]) -> bytes:
     """map<string, google.protobuf.Value> entries (also the body of a Struct)."""
     return b"".join(
-        length_delimited(number, _string(1, str(k)) + length_delimited(2, encode_value(v)))
-        for k, v in mapping.items()
+        _len(key, _text(_ENTRY_KEY, str(k)) + _len(_ENTRY_VALUE, encode_value(v))) for k, v in mapping.items()
     )
 
 
 def _encode_field(field: Field, value: Any) -> bytes:
-    kind, number = field.kind, field.number
+    kind, key = field.kind, field.key
+    if kind == STRING:
+        return _text(key, str(value)) if value or field.optional or field.repeated else b""
     if kind == MESSAGE:
-        return length_delimited(number, encode_message(field.message, value))
+        return _len(key, encode_message(field.message, value))
     if kind == MAP_STRING:
-        return b"".join(
-            length_delimited(number, _string(1, str(k)) + _string(2, str(v))) for k, v in value.items()
-        )
+        return b"".join(_len(key, _text(_ENTRY_KEY, str(k)) + _text(_ENTRY_VALUE, str(v)))
+                        for k, v in value.items())
     if kind == MAP_VALUE:
-        return _encode_value_map(number, value)
+        return _value_map(key, value)
     if kind == ENUM and field.enum is not None:
         value = int(field.enum.parse(value))
-    if not (value or field.optional or field.repeated):
+    if not (value or field.optional):
         return b""  # a proto3 default is not written
-    if kind == STRING:
-        return _string(number, str(value))
-    if kind in (INT64, INT32, ENUM):
-        return tag(number, VARINT) + encode_varint(int(value))
-    if kind == BOOL:
-        return tag(number, VARINT) + (b"\x01" if value else b"\x00")
     if kind == DOUBLE:
-        return tag(number, FIXED64) + _DOUBLE.pack(float(value))
-    raise ValueError("unknown field kind %d" % kind)
+        return key + _DOUBLE.pack(float(value))
+    if kind == BOOL:
+        return key + (_TRUE if value else _FALSE)
+    return key + encode_varint(int(value))  # INT64, INT32, ENUM
 
 
 def encode_message(name: str, data: Mapping[str, Any]) -> bytes:

@@ -152,3 +152,15 @@ const (
 	TLReasoningTokens2 = "gen_ai.usage.reasoning_tokens"
 	TLTotalTokens      = "llm.usage.total_tokens"
 )
+
+// Token-count keys read only to decide which buckets a convention's counts
+// include (see tokens in view.go): total counts, and a cache-write alias.
+const (
+	// GenAITotalTokens is not in the GenAI conventions but is widely emitted
+	// (Strands Agents, LiteLLM, OpenLLMetry's llm.usage.total_tokens twin).
+	GenAITotalTokens = "gen_ai.usage.total_tokens"
+	// GenAICacheWriteTokensAlt is the cache-write alias Strands Agents emits
+	// beside gen_ai.usage.cache_read_input_tokens.
+	GenAICacheWriteTokensAlt = "gen_ai.usage.cache_write_input_tokens"
+	OITotalTokens            = "llm.token_count.total"
+)

@@ -33,7 +33,7 @@ func TestReadTokens(t *testing.T) {
 			want: Tokens{Input: 1500, CacheWrite5m: 1000, CacheWrite1h: 500, Output: 10, Present: true},
 		},
 		{
-			name: "only a 1h cache write count",
+			name:  "only a 1h cache write count",
 			attrs: map[string]any{AttrCacheWrite1h: 42},
 			want:  Tokens{CacheWrite1h: 42, Present: true},
 		},

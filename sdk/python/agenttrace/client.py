@@ -5,18 +5,20 @@ import socket
 import threading
 import time
 import uuid
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
+from typing import Any, Dict, Iterable, Mapping, Optional, Union
 
 from ._log import WarnOnce, logger
 from ._version import __version__
 from .batch import BatchProcessor
 from .config import Config
 from .context import context_session, current_span, set_context_session
+from .decorators import trace as _trace
 from .enums import SpanStatus, SpanType
 from .exporters import create_exporter
 from .ids import new_span_id, new_trace_id
 from .session import Session, normalize_summary
 from .span import Span, SpanContext, parent_context
+
 
 class AgentTrace:
     """Creates sessions and spans and ships them to the AgentTrace collector.
@@ -158,9 +160,7 @@ class AgentTrace:
 
     def trace(self, func: Any = None, **options: Any) -> Any:
         """The :func:`agenttrace.trace` decorator bound to this client."""
-        from .decorators import trace
-
-        return trace(func, client=self, **options)
+        return _trace(func, client=self, **options)
 
     @staticmethod
     def current_span() -> Optional[Span]:

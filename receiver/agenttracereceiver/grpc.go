@@ -32,6 +32,7 @@ func (r *agentTraceReceiver) startGRPC(ctx context.Context, host component.Host)
 		return err
 	}
 	r.grpcServer = srv
+	r.grpcAddr = ln.Addr()
 	r.set.Logger.Info("Native gRPC server listening", zap.String("endpoint", ln.Addr().String()))
 	r.serve(host, transportGRPC, func() error { return srv.Serve(ln) }, grpc.ErrServerStopped)
 	return nil

@@ -35,6 +35,7 @@ func (r *agentTraceReceiver) startHTTP(ctx context.Context, host component.Host)
 		return err
 	}
 	r.httpServer = srv
+	r.httpAddr = ln.Addr()
 	r.set.Logger.Info("Native HTTP server listening", zap.String("endpoint", ln.Addr().String()))
 	r.serve(host, transportHTTP, func() error { return srv.Serve(ln) }, http.ErrServerClosed)
 	return nil

@@ -63,6 +63,8 @@ type agentTraceReceiver struct {
 	httpServer *http.Server
 	unixServer *http.Server
 	udpConn    *net.UDPConn
+	// bound addresses (useful when configured with port 0)
+	grpcAddr, httpAddr net.Addr
 	wg         sync.WaitGroup
 
 	shutdownOnce sync.Once

@@ -115,19 +115,21 @@ func scanTrace(r scanner) (storage.TraceSummary, error) {
 	return t, nil
 }
 
-// traceStatus derives a trace's status: error when any span failed, running
-// while any span (or the root) runs, otherwise the root's status.
-func traceStatus(errors, running int64, rootStatus, rootSpanID string) canonical.Status {
+// traceStatus derives a trace's status: error when any span failed,
+// running while the root runs or is still unknown, otherwise the root's
+// status. traceStatusSQL is the same rule for queries.
+func traceStatus(errors, _ int64, rootStatus, rootSpanID string) canonical.Status {
 	switch {
 	case errors > 0:
 		return canonical.StatusError
-	case running > 0 || rootStatus == string(canonical.StatusRunning):
+	case rootSpanID == "" || rootStatus == "" || rootStatus == string(canonical.StatusRunning):
 		return canonical.StatusRunning
-	case rootSpanID != "" && rootStatus != "":
-		return canonical.Status(rootStatus)
 	}
-	return canonical.StatusOK
+	return canonical.Status(rootStatus)
 }
+
+const traceStatusSQL = `(CASE WHEN t.error_count > 0 THEN 'error'
+	WHEN t.root_span_id = '' OR t.root_status IN ('', 'running') THEN 'running' ELSE t.root_status END)`
 
 const sessionColumns = `session_id, name, framework, agent_name, user_id, tags, metadata, start_ns, end_ns, status,
 	span_count, trace_count, llm_calls, tool_calls, error_count,
@@ -252,21 +254,14 @@ func (s *Store) ListTraces(ctx context.Context, q storage.TraceQuery) (storage.P
 	if q.Model != "" {
 		w.add("EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = t.trace_id AND s.model = ?)", q.Model)
 	}
-	switch q.Status {
-	case "":
-	case canonical.StatusError:
-		w.add("t.error_count > 0")
-	case canonical.StatusRunning:
-		w.add("t.error_count = 0 AND (t.running_count > 0 OR t.root_status = 'running')")
-	default:
-		w.add("t.error_count = 0 AND t.running_count = 0 AND t.root_status <> 'running' AND (t.root_status = ? OR (t.root_status = '' AND ? = 'ok'))",
-			string(q.Status), string(q.Status))
+	if q.Status != "" {
+		w.add(traceStatusSQL+" = ?", string(q.Status))
 	}
 	if q.MinCostUSD > 0 {
 		w.add("t.cost_usd >= ?", q.MinCostUSD)
 	}
 	if q.MinDurationNanos > 0 {
-		w.add("t.running_count = 0 AND t.end_ns - t.start_ns >= ?", q.MinDurationNanos)
+		w.add(traceStatusSQL+" <> 'running' AND t.end_ns - t.start_ns >= ?", q.MinDurationNanos)
 	}
 	if q.Text != "" {
 		p := likePattern(q.Text)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/agenttrace/agenttrace/internal/canonical"
 	"github.com/agenttrace/agenttrace/internal/storage"
+	"github.com/agenttrace/agenttrace/internal/storage/storagetest"
 )
 
 func openTemp(t *testing.T) *Store {
@@ -68,4 +69,12 @@ func TestReplaceRunningIsIdempotent(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, spans, 1)
 	require.Equal(t, canonical.StatusOK, spans[0].Status)
+}
+
+func TestConformance(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T) storage.Store {
+		s, err := Open(context.Background(), filepath.Join(t.TempDir(), "conformance.db"))
+		require.NoError(t, err)
+		return s
+	})
 }

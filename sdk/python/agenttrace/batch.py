@@ -3,6 +3,7 @@
 import collections
 import os
 import threading
+import time
 import weakref
 from typing import Any, Callable, Deque, Dict, List, Optional
 
@@ -81,13 +82,16 @@ class BatchProcessor:
         return done.wait(timeout)
 
     def shutdown(self, timeout: Optional[float] = None) -> None:
-        """Flush, stop the worker and release the exporter; later records are dropped."""
+        """Flush, stop the worker and release the exporter, within ``timeout`` seconds
+        in all (the worker is a daemon thread: what is left dies with the process).
+        Later records are dropped."""
         if self._stopping:
             return
+        deadline = None if timeout is None else time.monotonic() + timeout
         self.flush(timeout)
         self._stopping = True
         self._wake.set()
-        self._worker.join(timeout)
+        self._worker.join(None if deadline is None else max(deadline - time.monotonic(), 0.0))
         try:
             self._exporter.shutdown()
         except Exception as exc:  # never raise into the agent

@@ -1,9 +1,13 @@
 """Batching, the bounded queue, and what happens when the collector is away."""
 
 import logging
+import os
 import socket
 import threading
 import time
+import warnings
+
+import pytest
 
 from agenttrace import AgentTrace
 from agenttrace.exporters import Exporter
@@ -28,7 +32,7 @@ def test_closed_port_never_blocks_and_counts_everything(caplog):
     caplog.set_level(logging.WARNING, logger="agenttrace")
     client = AgentTrace(endpoint="http://127.0.0.1:%d" % closed_port(), max_queue_size=1000)
     elapsed = run_spans(client, 10_000)
-    assert elapsed < 2.0, "10,000 spans took %.2fs" % elapsed
+    assert elapsed < 5.0, "10,000 spans took %.2fs" % elapsed  # about 0.2 s on an idle 2-core machine
     client.flush(5)
     stats = client.stats()
     assert stats["sent"] == 0 and stats["queued"] == 0
@@ -44,7 +48,7 @@ def test_full_queue_drops_and_counts_deterministically(caplog):
     client = AgentTrace(endpoint="http://127.0.0.1:%d" % closed_port(), max_queue_size=100,
                         max_batch_size=500, schedule_delay=60)
     elapsed = run_spans(client, 10_000)
-    assert elapsed < 2.0
+    assert elapsed < 5.0
     assert client.stats() == {"sent": 0, "dropped": 19_900, "failed": 0, "queued": 100}
     assert client.flush(5)
     assert client.stats() == {"sent": 0, "dropped": 19_900, "failed": 100, "queued": 0}
@@ -54,14 +58,14 @@ def test_full_queue_drops_and_counts_deterministically(caplog):
 
 
 class SlowExporter(Exporter):
-    """A collector that hangs: each export takes a long time."""
+    """A collector that hangs: an export takes 30 s unless released."""
 
     def __init__(self) -> None:
         self.release = threading.Event()
         self.exported = 0
 
     def export(self, spans):
-        self.release.wait(5)
+        self.release.wait(30)
         self.exported += len(spans)
         return len(spans)
 
@@ -70,7 +74,7 @@ def test_hanging_exporter_does_not_block_the_caller():
     exporter = SlowExporter()
     client = AgentTrace(exporter=exporter, max_queue_size=500, max_batch_size=100)
     elapsed = run_spans(client, 10_000)
-    assert elapsed < 2.0
+    assert elapsed < 5.0, "the caller waited for the hanging export"
     assert client.stats()["dropped"] > 10_000
     assert client.flush(0.05) is False  # timed out, but returned
     exporter.release.set()
@@ -142,4 +146,39 @@ def test_schedule_delay_exports_without_flush(memory):
     while len(memory.records) < 2 and time.time() < deadline:
         time.sleep(0.01)
     assert len(memory.records) == 2
+    client.shutdown(1)
+
+
+def test_shutdown_is_bounded_by_its_timeout():
+    exporter = SlowExporter()
+    client = AgentTrace(exporter=exporter)
+    client.start_span("x").end()
+    start = time.perf_counter()
+    client.shutdown(0.3)
+    assert time.perf_counter() - start < 1.0
+    exporter.release.set()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_forked_child_exports_and_gets_its_own_ids(memory):
+    client = AgentTrace(exporter=memory)
+    client.start_span("parent").end()
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork of a multi-threaded process
+        pid = os.fork()
+    if pid == 0:  # child: a fresh worker thread and a fresh id pool
+        try:
+            span = client.start_span("child")
+            span.end()
+            ok = client.flush(2) and client.stats()["sent"] == 2
+            os.write(write_end, ("%s %s\n" % (span.trace_id, "ok" if ok else "fail")).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    child_trace_id, verdict = os.read(read_end, 100).decode().split()
+    os.waitpid(pid, 0)
+    os.close(read_end)
+    assert verdict == "ok"
+    assert child_trace_id != client.start_span("after-fork").trace_id
     client.shutdown(1)

@@ -162,7 +162,11 @@ def test_agent_run_reaches_the_store(collector: Dict[str, Any], exporter: str) -
     # the collector's own summary came back
     assert summary["source"] == "collector", summary
     session_id = summary["session_id"]
-    assert summary["llm_calls"] == 2 and summary["tool_calls"] == 1
+    if exporter != "udp":
+        # Over UDP the EndSession request (HTTP) can overtake the datagrams still waiting in the
+        # collector's socket, so the summary may not count them yet; the store below is checked anyway.
+        assert (summary["span_count"], summary["llm_calls"], summary["tool_calls"]) == (EXPECTED_SPANS, 2, 1)
+        assert summary["tokens"]["input_tokens"] == EXPECTED_TOKENS["tokens_input"]
 
     db = collector["db_path"]
     spans = wait_rows(db, "SELECT * FROM spans WHERE session_id = ?", (session_id,),

@@ -10,6 +10,7 @@ import time
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Set
 
 from .enums import SpanStatus, SpanType
+from .span import as_count
 
 if TYPE_CHECKING:
     from .client import AgentTrace
@@ -22,13 +23,6 @@ _SUMMARY_INT_FIELDS = ("start_time_unix_nano", "end_time_unix_nano", "duration_m
                        "unpriced_spans")
 
 
-def _as_int(value: Any) -> int:
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0
-
-
 def normalize_summary(raw: Mapping[str, Any]) -> Dict[str, Any]:
     """Turn a protobuf-JSON ``SessionSummary`` (int64 may be strings, zeros omitted)
     into a dict with every field, ints as ints, and ``"source": "collector"``."""
@@ -37,9 +31,9 @@ def normalize_summary(raw: Mapping[str, Any]) -> Dict[str, Any]:
         "name": str(raw.get("name", "")),
     }
     for key in _SUMMARY_INT_FIELDS:
-        summary[key] = _as_int(raw.get(key))
+        summary[key] = as_count(raw.get(key))
     tokens = raw.get("tokens") or {}
-    summary["tokens"] = {key: _as_int(tokens.get(key)) for key in TOKEN_FIELDS}
+    summary["tokens"] = {key: as_count(tokens.get(key)) for key in TOKEN_FIELDS}
     if raw.get("cost_usd") is not None:
         summary["cost_usd"] = float(raw["cost_usd"])
     summary["source"] = "collector"

@@ -68,7 +68,8 @@ def attribute_value(value: Any) -> Any:
     return str(value)
 
 
-def _count(value: Any) -> int:
+def as_count(value: Any) -> int:
+    """A count (tokens, bytes …) as a non-negative int; None and junk are 0."""
     try:
         return max(int(value or 0), 0)
     except (TypeError, ValueError):
@@ -248,12 +249,12 @@ class Span:
         cache write, ``cache_write_1h_tokens`` the 1 hour one.
         """
         self.usage = {
-            "input_tokens": _count(input_tokens),
-            "output_tokens": _count(output_tokens),
-            "cache_read_tokens": _count(cache_read_tokens),
-            "cache_write_tokens": _count(cache_write_tokens),
-            "cache_write_1h_tokens": _count(cache_write_1h_tokens),
-            "reasoning_tokens": _count(reasoning_tokens),
+            "input_tokens": as_count(input_tokens),
+            "output_tokens": as_count(output_tokens),
+            "cache_read_tokens": as_count(cache_read_tokens),
+            "cache_write_tokens": as_count(cache_write_tokens),
+            "cache_write_1h_tokens": as_count(cache_write_1h_tokens),
+            "reasoning_tokens": as_count(reasoning_tokens),
         }
         return self
 
@@ -290,7 +291,7 @@ class Span:
 
     def set_file(self, path: str, operation: str = "", bytes: int = 0, lines: int = 0) -> "Span":
         """Describe a file read or write."""
-        self.file = {"path": str(path), "operation": str(operation), "bytes": _count(bytes), "lines": _count(lines)}
+        self.file = {"path": str(path), "operation": str(operation), "bytes": as_count(bytes), "lines": as_count(lines)}
         return self
 
     def set_status(self, status: Union[SpanStatus, str, int], message: str = "") -> "Span":

@@ -100,6 +100,15 @@ class HTTPTransport:
         answer = json.loads(payload)
         return answer if isinstance(answer, dict) else {}
 
+    def start_session(self, request: Dict[str, Any], keep_alive: bool = False) -> None:
+        """POST a ``StartSessionRequest`` to ``/v1/sessions/start``."""
+        self.post_json("/v1/sessions/start", request, keep_alive=keep_alive)
+
+    def end_session(self, request: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+        """POST an ``EndSessionRequest`` to ``/v1/sessions/end``; return the ``SessionSummary`` dict."""
+        summary = self.post_json("/v1/sessions/end", request).get("summary")
+        return summary if isinstance(summary, dict) else None
+
     def close(self) -> None:
         """Close the kept-alive connection."""
         if self._conn is not None:
@@ -132,12 +141,10 @@ class HTTPExporter(Exporter):
         return len(spans) - rejected
 
     def start_session(self, request: Dict[str, Any]) -> None:
-        self._transport.post_json("/v1/sessions/start", request, keep_alive=True)
+        self._transport.start_session(request, keep_alive=True)  # on the worker thread, like export
 
     def end_session(self, request: Dict[str, Any]) -> Optional[Dict[str, Any]]:
-        answer = self._transport.post_json("/v1/sessions/end", request)
-        summary = answer.get("summary")
-        return summary if isinstance(summary, dict) else None
+        return self._transport.end_session(request)
 
     def shutdown(self) -> None:
         self._transport.close()

@@ -81,13 +81,10 @@ class UDPExporter(Exporter):
 
     def start_session(self, request: Dict[str, Any]) -> None:
         if self._sessions is not None:
-            self._sessions.post_json("/v1/sessions/start", request)
+            self._sessions.start_session(request)
 
     def end_session(self, request: Dict[str, Any]) -> Optional[Dict[str, Any]]:
-        if self._sessions is None:
-            return None
-        summary = self._sessions.post_json("/v1/sessions/end", request).get("summary")
-        return summary if isinstance(summary, dict) else None
+        return self._sessions.end_session(request) if self._sessions is not None else None
 
     def shutdown(self) -> None:
         if self._sock is not None:

@@ -8,8 +8,8 @@ buckets map directly; cache writes split into 5 minute and 1 hour TTLs when
 
 from typing import Any, Dict, List
 
-from ..span import Span
-from .patching import (LLMResult, Provider, StreamAccumulator, ToolCallRequest, as_int, get_field, given,
+from ..span import Span, as_count
+from .patching import (LLMResult, Provider, StreamAccumulator, ToolCallRequest, get_field, given,
                        request_preview)
 
 _USAGE_KEYS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens",
@@ -24,11 +24,11 @@ def convert_usage(usage: Any) -> Dict[str, int]:
     if write_5m is None and write_1h is None:
         write_5m = get_field(usage, "cache_creation_input_tokens")
     return {
-        "input_tokens": as_int(get_field(usage, "input_tokens")),
-        "output_tokens": as_int(get_field(usage, "output_tokens")),
-        "cache_read_tokens": as_int(get_field(usage, "cache_read_input_tokens")),
-        "cache_write_tokens": as_int(write_5m),
-        "cache_write_1h_tokens": as_int(write_1h),
+        "input_tokens": as_count(get_field(usage, "input_tokens")),
+        "output_tokens": as_count(get_field(usage, "output_tokens")),
+        "cache_read_tokens": as_count(get_field(usage, "cache_read_input_tokens")),
+        "cache_write_tokens": as_count(write_5m),
+        "cache_write_1h_tokens": as_count(write_1h),
         "reasoning_tokens": 0,
     }
 
@@ -101,7 +101,7 @@ class MessageStreamAccumulator(StreamAccumulator):
         elif kind == "content_block_start":
             block = get_field(event, "content_block")
             if get_field(block, "type") == "tool_use":
-                self._tools[as_int(get_field(event, "index"))] = [block, []]
+                self._tools[as_count(get_field(event, "index"))] = [block, []]
             elif get_field(block, "type") == "text" and get_field(block, "text"):
                 self._texts.append(str(get_field(block, "text")))
         elif kind == "content_block_delta":
@@ -110,7 +110,7 @@ class MessageStreamAccumulator(StreamAccumulator):
             if delta_type == "text_delta":
                 self._texts.append(str(get_field(delta, "text") or ""))
             elif delta_type == "input_json_delta":
-                tool = self._tools.get(as_int(get_field(event, "index")))
+                tool = self._tools.get(as_count(get_field(event, "index")))
                 if tool is not None:
                     tool[1].append(str(get_field(delta, "partial_json") or ""))
         elif kind == "message_delta":

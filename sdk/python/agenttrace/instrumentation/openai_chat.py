@@ -8,17 +8,17 @@ the caller asks with ``stream_options={"include_usage": True}``.
 
 from typing import Any, Dict, List
 
-from ..span import Span
-from .patching import (LLMResult, Provider, StreamAccumulator, ToolCallRequest, as_int, get_field, given,
+from ..span import Span, as_count
+from .patching import (LLMResult, Provider, StreamAccumulator, ToolCallRequest, get_field, given,
                        request_preview)
 
 
 def convert_usage(usage: Any) -> Dict[str, int]:
     """OpenAI ``usage`` (object or dict) as exclusive buckets."""
-    prompt = as_int(get_field(usage, "prompt_tokens"))
-    completion = as_int(get_field(usage, "completion_tokens"))
-    cached = as_int(get_field(get_field(usage, "prompt_tokens_details"), "cached_tokens"))
-    reasoning = as_int(get_field(get_field(usage, "completion_tokens_details"), "reasoning_tokens"))
+    prompt = as_count(get_field(usage, "prompt_tokens"))
+    completion = as_count(get_field(usage, "completion_tokens"))
+    cached = as_count(get_field(get_field(usage, "prompt_tokens_details"), "cached_tokens"))
+    reasoning = as_count(get_field(get_field(usage, "completion_tokens_details"), "reasoning_tokens"))
     return {
         "input_tokens": max(prompt - cached, 0),
         "output_tokens": max(completion - reasoning, 0),
@@ -87,7 +87,7 @@ class ChatStreamAccumulator(StreamAccumulator):
         if usage is not None:
             self._usage = usage
         for choice in get_field(chunk, "choices") or []:
-            if as_int(get_field(choice, "index")) != 0:
+            if as_count(get_field(choice, "index")) != 0:
                 continue
             self._stop_reason = str(get_field(choice, "finish_reason") or self._stop_reason)
             delta = get_field(choice, "delta")
@@ -95,7 +95,7 @@ class ChatStreamAccumulator(StreamAccumulator):
             if content:
                 self._texts.append(str(content))
             for call in get_field(delta, "tool_calls") or []:
-                parts = self._tools.setdefault(as_int(get_field(call, "index")), ["", ""])
+                parts = self._tools.setdefault(as_count(get_field(call, "index")), ["", ""])
                 function = get_field(call, "function")
                 parts[0] = str(get_field(call, "id") or parts[0])
                 parts[1] = str(get_field(function, "name") or parts[1])

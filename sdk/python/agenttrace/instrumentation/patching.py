@@ -35,14 +35,6 @@ def given(value: Any) -> Any:
     return None if type(value).__name__ in _NOT_GIVEN_TYPES else value
 
 
-def as_int(value: Any) -> int:
-    """A token count as a non-negative int (None and junk are 0)."""
-    try:
-        return max(int(value or 0), 0)
-    except (TypeError, ValueError):
-        return 0
-
-
 def jsonable(value: Any) -> Any:
     """Make request content (dicts, lists, pydantic models) JSON-serializable."""
     if value is None or isinstance(value, (str, int, float, bool)):

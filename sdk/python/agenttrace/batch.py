@@ -143,8 +143,13 @@ class BatchProcessor:
 
 
 def _restart_after_fork(ref: "weakref.ReferenceType[BatchProcessor]") -> None:
-    """In a forked child the worker thread is gone: start a fresh one."""
+    """In a forked child the worker thread is gone and connections are shared
+    with the parent: drop them and start a fresh worker."""
     processor = ref()
     if processor is not None and not processor._stopping:
         processor._lock = threading.Lock()
+        try:
+            processor._exporter.shutdown()
+        except Exception as exc:
+            logger.debug("agenttrace: exporter reset after fork failed: %s", exc)
         processor._start_worker()

@@ -1,6 +1,8 @@
 """HTTP, unix-socket and UDP exporters against local test servers."""
 
+import os
 import socket
+import warnings
 
 import pytest
 
@@ -160,3 +162,31 @@ def test_udp_truncates_a_span_too_large_for_one_datagram(udp_socket):
     f = span["fields"]
     assert len(f[15][0]) == 4096 and len(f[16][0]) == 4096 and wd.fields(f[17][0])[1] == [b"t"]
     exporter.shutdown()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_forked_child_does_not_share_the_parents_connection(fake_collector):
+    host, port = fake_collector.server_address
+    client = AgentTrace(endpoint="http://%s:%d" % (host, port), send_span_start=False)
+    client.start_span("parent").end()
+    client.flush(2)
+    parent_conn = client._processor.exporter._transport._conn
+    assert parent_conn is not None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork of a multi-threaded process
+        pid = os.fork()
+    if pid == 0:
+        ok = False
+        try:
+            fresh = client._processor.exporter._transport._conn is None
+            client.start_span("child").end()
+            ok = fresh and client.flush(2) and client.stats()["sent"] == 2
+        finally:
+            os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0
+    client.start_span("parent-again").end()
+    client.flush(2)
+    assert client._processor.exporter._transport._conn is parent_conn  # still the parent's, still working
+    assert sorted(s["name"] for s in fake_collector.spans()) == ["child", "parent", "parent-again"]
+    client.shutdown(1)

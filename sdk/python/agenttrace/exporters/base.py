@@ -27,4 +27,5 @@ class Exporter:
         return None
 
     def shutdown(self) -> None:
-        """Release sockets and connections."""
+        """Release sockets and connections; they are opened again if the exporter
+        is used afterwards (a forked child drops those it inherited this way)."""

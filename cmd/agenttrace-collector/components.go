@@ -22,6 +22,7 @@ import (
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 
 	"github.com/agenttrace/agenttrace/exporter/sqliteexporter"
+	"github.com/agenttrace/agenttrace/processor/tokencostprocessor"
 	"github.com/agenttrace/agenttrace/receiver/agenttracereceiver"
 )
 
@@ -60,6 +61,7 @@ func components() (otelcol.Factories, error) {
 	factories.Processors, err = otelcol.MakeFactoryMap[processor.Factory](
 		memorylimiterprocessor.NewFactory(),
 		batchprocessor.NewFactory(),
+		tokencostprocessor.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err

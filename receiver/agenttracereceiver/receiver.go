@@ -65,7 +65,7 @@ type agentTraceReceiver struct {
 	udpConn    *net.UDPConn
 	// bound addresses (useful when configured with port 0)
 	grpcAddr, httpAddr net.Addr
-	wg         sync.WaitGroup
+	wg                 sync.WaitGroup
 
 	shutdownOnce sync.Once
 }

@@ -5,47 +5,39 @@ The integer values are the proto enum numbers (used by the protobuf encoder);
 """
 
 from enum import IntEnum
-from typing import Any, Dict, Type, TypeVar, Union
+from typing import Any, Dict, List, Type, TypeVar, Union
 
 _E = TypeVar("_E", bound="_ProtoEnum")
 
+# Per enum class: every accepted name -> member, and member number -> proto name.
+# Kept outside the classes, where Enum would turn them into members.
+_BY_NAME: Dict[type, Dict[str, Any]] = {}
+_PROTO_NAMES: Dict[type, List[str]] = {}
+
 
 class _ProtoEnum(IntEnum):
-    """An IntEnum whose members also parse from short or proto names.
-
-    ``_PREFIX`` and the name indexes are set by ``_index`` after each subclass
-    is defined (inside the class body they would become members).
-    """
-
-    _PREFIX: str
-    _BY_NAME: Dict[str, Any]
-    _PROTO_NAMES: Dict[Any, str]
+    """An IntEnum whose members also parse from short or proto names."""
 
     @property
     def proto_name(self) -> str:
         """The enum value's name in the .proto file, e.g. ``SPAN_TYPE_LLM_CALL``."""
-        return self._PROTO_NAMES[self]
+        return _PROTO_NAMES[type(self)][self]
 
     @classmethod
     def parse(cls: Type[_E], value: Union[str, int, "_ProtoEnum"]) -> _E:
-        """Accept a member, its number, its short name (``"llm_call"``) or proto name.
+        """Accept a member, its number, its short name (``"llm_call"``, any case) or proto name.
 
         Raises ValueError for an unknown value.
         """
         if isinstance(value, cls):
             return value
-        member = cls._BY_NAME.get(value) if isinstance(value, str) else None
-        if member is not None:
-            return member  # type: ignore[no-any-return]
         if isinstance(value, int):
             return cls(value)
-        name = str(value).strip().upper()
-        if name.startswith(cls._PREFIX):
-            name = name[len(cls._PREFIX):]
-        try:
-            return cls[name]
-        except KeyError:
-            raise ValueError("unknown %s %r" % (cls.__name__, value)) from None
+        names = _BY_NAME[cls]
+        member = names.get(value) or names.get(str(value).strip().upper())
+        if member is None:
+            raise ValueError("unknown %s %r" % (cls.__name__, value))
+        return member  # type: ignore[no-any-return]
 
 
 class SpanType(_ProtoEnum):
@@ -82,12 +74,9 @@ class SpanStatus(_ProtoEnum):
 
 
 def _index(cls: Type[_ProtoEnum], prefix: str) -> None:
-    cls._PREFIX = prefix
-    cls._BY_NAME = {}
-    cls._PROTO_NAMES = {member: prefix + member.name for member in cls}
-    for member in cls:
-        for name in (member.name.lower(), member.name, prefix + member.name):
-            cls._BY_NAME[name] = member
+    _PROTO_NAMES[cls] = [prefix + member.name for member in cls]
+    _BY_NAME[cls] = {name: member for member in cls
+                     for name in (member.name.lower(), member.name, prefix + member.name)}
 
 
 _index(SpanType, "SPAN_TYPE_")

@@ -11,7 +11,7 @@ import json
 import math
 import time
 import traceback
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Optional, Tuple, Union
 
 from .context import attach_span, current_span, detach_span
 from .enums import SpanStatus, SpanType
@@ -66,6 +66,14 @@ def attribute_value(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(k): attribute_value(v) for k, v in value.items()}
     return str(value)
+
+
+def _finite_float(value: Any) -> float:
+    """``float(value)``; ValueError for NaN and infinities, which JSON cannot carry."""
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError("not a finite number: %r" % value)
+    return number
 
 
 def as_count(value: Any) -> int:
@@ -215,22 +223,20 @@ class Span:
         stop_reason: Optional[str] = None,
     ) -> "Span":
         """Set the LLM request parameters and the response's stop reason; None leaves a field as is."""
-        for key, value, kind in (
-            ("temperature", temperature, float),
+        fields: Tuple[Tuple[str, Any, Callable[[Any], Any]], ...] = (
+            ("temperature", temperature, _finite_float),
             ("max_tokens", max_tokens, int),
-            ("top_p", top_p, float),
+            ("top_p", top_p, _finite_float),
             ("thinking_enabled", thinking_enabled, bool),
             ("thinking_budget_tokens", thinking_budget_tokens, int),
             ("stop_reason", stop_reason, str),
-        ):
-            if value is None:
-                continue
-            try:
-                value = kind(value)
-            except (TypeError, ValueError):
-                continue
-            if kind is not float or math.isfinite(value):
-                self.request[key] = value
+        )
+        for key, value, convert in fields:
+            if value is not None:
+                try:
+                    self.request[key] = convert(value)
+                except (TypeError, ValueError):
+                    pass
         return self
 
     def set_token_usage(
@@ -261,11 +267,9 @@ class Span:
     def set_cost(self, usd: float) -> "Span":
         """Record a cost reported by the provider or framework, in US dollars."""
         try:
-            cost = float(usd)
+            self.reported_cost_usd = _finite_float(usd)
         except (TypeError, ValueError):
-            return self
-        if math.isfinite(cost):
-            self.reported_cost_usd = cost
+            pass
         return self
 
     def set_tool(

@@ -3,7 +3,7 @@
 import http.client
 import json
 import socket
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Type
 from urllib.parse import urlsplit
 
 from .._log import WarnOnce
@@ -48,7 +48,8 @@ class HTTPTransport:
             self.target = "unix:" + socket_path
         else:
             parts = urlsplit(endpoint)
-            conn_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+            conn_class: Type[http.client.HTTPConnection] = (
+                http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection)
             host, port = parts.hostname or "127.0.0.1", parts.port
             self._connect = lambda: conn_class(host, port, timeout=timeout)
             self._prefix = parts.path.rstrip("/")

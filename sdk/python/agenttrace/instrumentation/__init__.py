@@ -1,6 +1,6 @@
 """Auto-instrumentation of LLM client libraries (``anthropic``, ``openai``) when installed."""
 
-from typing import TYPE_CHECKING, Dict, Iterable, List, Optional
+from typing import TYPE_CHECKING, Callable, Dict, Iterable, List, Optional
 
 from .._log import logger
 from . import anthropic_messages, openai_chat
@@ -25,7 +25,10 @@ def instrument(client: "Optional[AgentTrace]" = None, providers: Optional[Iterab
     """
     from ..client import get_client
 
-    get = (lambda: client) if client is not None else get_client
+    get: "Callable[[], AgentTrace]" = get_client
+    if client is not None:
+        chosen = client
+        get = lambda: chosen  # noqa: E731
     done = []
     for name in providers or PROVIDERS:
         provider = PROVIDERS.get(name)

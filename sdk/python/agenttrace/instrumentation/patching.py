@@ -12,11 +12,14 @@ import functools
 import importlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 from .._log import logger
 from ..enums import SpanType
 from ..span import Span
+
+if TYPE_CHECKING:
+    from ..client import AgentTrace
 
 _NOT_GIVEN_TYPES = ("NotGiven", "Omit")
 
@@ -123,7 +126,7 @@ class Provider:
 # -- spans around calls ------------------------------------------------------------
 
 
-def _start(provider: Provider, get_client: Callable[[], Any], kwargs: Dict[str, Any]) -> Optional[Span]:
+def _start(provider: Provider, get_client: "Callable[[], AgentTrace]", kwargs: Dict[str, Any]) -> Optional[Span]:
     try:
         model = str(given(kwargs.get("model")) or "")
         span = get_client().start_span("chat " + model if model else "chat", span_type=SpanType.LLM_CALL,
@@ -160,7 +163,7 @@ def _finish(provider: Provider, span: Span, response: Any, streaming: bool, prox
     return response
 
 
-def wrap_create(original: Callable[..., Any], provider: Provider, get_client: Callable[[], Any],
+def wrap_create(original: Callable[..., Any], provider: Provider, get_client: "Callable[[], AgentTrace]",
                 is_async: bool) -> Callable[..., Any]:
     """Wrap a ``create`` method so each call runs in an LLM span."""
     if is_async:
@@ -324,7 +327,7 @@ class AsyncStreamProxy(_StreamProxyBase):
 _PATCH_MARK = "__agenttrace_original__"
 
 
-def patch_provider(provider: Provider, get_client: Callable[[], Any]) -> bool:
+def patch_provider(provider: Provider, get_client: "Callable[[], AgentTrace]") -> bool:
     """Patch every target of ``provider`` that can be imported; True if any was.
 
     Patching again replaces the earlier wrapper (e.g. to use another client).
@@ -337,7 +340,7 @@ def patch_provider(provider: Provider, get_client: Callable[[], Any]) -> bool:
         original = getattr(current, _PATCH_MARK, current)
         wrapper = wrap_create(original, provider, get_client, is_async)
         setattr(wrapper, _PATCH_MARK, original)
-        cls.create = wrapper
+        setattr(cls, "create", wrapper)
         patched = True
     return patched
 
@@ -347,7 +350,7 @@ def unpatch_provider(provider: Provider) -> None:
     for cls, _ in _target_classes(provider):
         original = getattr(cls.__dict__.get("create"), _PATCH_MARK, None)
         if original is not None:
-            cls.create = original
+            setattr(cls, "create", original)
 
 
 def _target_classes(provider: Provider) -> List[Tuple[type, bool]]:

@@ -1,0 +1,41 @@
+package sqliteexporter
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/confmap"
+)
+
+func TestLoadConfig(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+	load := func(name string) *Config {
+		cfg := createDefaultConfig().(*Config)
+		sub, err := cm.Sub(component.NewIDWithName(Type, name).String())
+		require.NoError(t, err)
+		require.NoError(t, sub.Unmarshal(cfg))
+		return cfg
+	}
+	def := load("")
+	require.NoError(t, confmap.Validate(def))
+	assert.Equal(t, DefaultPath, def.Path)
+	assert.Equal(t, 1, def.QueueConfig.Get().NumConsumers)
+
+	custom := load("custom")
+	require.NoError(t, confmap.Validate(custom))
+	assert.Equal(t, "/var/lib/agenttrace/agenttrace.db", custom.Path)
+	assert.Equal(t, 10*time.Second, custom.TimeoutConfig.Timeout)
+	require.NotNil(t, custom.QueueConfig.Get().StorageID)
+	assert.Equal(t, "file_storage", custom.QueueConfig.Get().StorageID.String())
+
+	err = confmap.Validate(load("invalid"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "path: must not be empty")
+	assert.Contains(t, err.Error(), "sending_queue.num_consumers")
+}

@@ -69,6 +69,22 @@ const (
 	AttrChainCausedBy = "agenttrace.chain.requested_by_span_id"
 	AttrChainAnswers  = "agenttrace.chain.observation_of_span_id"
 	AttrChainFlags    = "agenttrace.chain.flags" // string slice of Flag names
+
+	// Trace summary, written by the reasoningchain processor on the root span
+	// so stock exporters see it. Storage recomputes summaries from spans.
+	AttrTraceSpanCount     = "agenttrace.trace.span_count"
+	AttrTraceLLMCalls      = "agenttrace.trace.llm_calls"
+	AttrTraceToolCalls     = "agenttrace.trace.tool_calls"
+	AttrTraceErrorCount    = "agenttrace.trace.error_count"
+	AttrTraceTokensInput   = "agenttrace.trace.tokens.input"  // all input, cached or not
+	AttrTraceTokensOutput  = "agenttrace.trace.tokens.output" // all output, with reasoning
+	AttrTraceTokensTotal   = "agenttrace.trace.tokens.total"
+	AttrTraceCostUSD       = "agenttrace.trace.cost_usd"
+	AttrTraceUnpricedSpans = "agenttrace.trace.unpriced_spans"
+	AttrTraceChainLength   = "agenttrace.trace.chain_length"
+	AttrTraceStatus        = "agenttrace.trace.status"
+	AttrTraceDurationNanos = "agenttrace.trace.duration_ns"
+	AttrTraceFlags         = "agenttrace.trace.flags" // string slice of Flag names
 )
 
 // OpenTelemetry GenAI semantic-convention keys (current names first, then
@@ -136,6 +152,11 @@ const (
 	OIInputMessages     = "llm.input_messages."
 	OIOutputMessages    = "llm.output_messages."
 	OIInvocationParams  = "llm.invocation_parameters"
+	// Indexed tool-call keys: llm.output_messages.N.message.tool_calls.M.tool_call.id
+	// (ids the LLM asked for) and llm.input_messages.N.message.tool_call_id
+	// (ids whose results the LLM was given).
+	OIToolCallIDSuffix   = ".tool_call.id"
+	OIToolResultIDSuffix = ".message.tool_call_id"
 )
 
 // OpenLLMetry / Traceloop keys.
@@ -151,6 +172,10 @@ const (
 	TLReasoningTokens  = "llm.usage.reasoning_tokens"
 	TLReasoningTokens2 = "gen_ai.usage.reasoning_tokens"
 	TLTotalTokens      = "llm.usage.total_tokens"
+	// Indexed tool-call keys: gen_ai.completion.N.tool_calls.M.id and
+	// gen_ai.prompt.N.tool_call_id.
+	TLToolCallsInfix     = ".tool_calls."
+	TLToolResultIDSuffix = ".tool_call_id"
 )
 
 // Token-count keys read only to decide which buckets a convention's counts

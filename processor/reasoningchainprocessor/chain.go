@@ -177,6 +177,7 @@ type analyzer struct {
 	// scratch, reused between groups
 	nodes   []node
 	order   []*node
+	dups    []*node // spans already in order under the same id
 	index   map[pcommon.SpanID]*node
 	cascRun map[uint64][]*node
 	growRun []*node // aligned with chainState.growth; nil for calls of earlier groups
@@ -202,6 +203,12 @@ func (a *analyzer) analyze(st *chainState, group []spanRec) (newFlags int64) {
 	for i := range group {
 		n := &a.nodes[i]
 		*n = node{spanRec: &group[i], step: -1}
+		if _, dup := a.index[n.id]; dup {
+			// The same span sent twice (an SDK retry): analysed once,
+			// annotated alike.
+			a.dups = append(a.dups, n)
+			continue
+		}
 		a.order = append(a.order, n)
 		a.index[n.id] = n
 		if n.typ == canonical.TypeToolExecution && n.toolCallID != "" {
@@ -279,6 +286,14 @@ func (a *analyzer) analyze(st *chainState, group []spanRec) (newFlags int64) {
 			writeSummary(st, n.span.Attributes())
 		}
 	}
+	for _, d := range a.dups {
+		same := *a.index[d.id]
+		same.spanRec = d.spanRec
+		annotate(&same)
+		if same.root {
+			writeSummary(st, same.span.Attributes())
+		}
+	}
 	clear(a.nodes) // drop references to span data until the next group
 	return newFlags
 }
@@ -289,6 +304,7 @@ func (a *analyzer) reset(n int) {
 	}
 	a.nodes = a.nodes[:n]
 	a.order = a.order[:0]
+	a.dups = a.dups[:0]
 	clear(a.index)
 	clear(a.cascRun)
 	a.growRun = a.growRun[:0]

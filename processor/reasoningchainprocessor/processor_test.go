@@ -496,3 +496,23 @@ func TestShutdownWithoutStart(t *testing.T) {
 	var nilP *chainProcessor
 	require.NoError(t, nilP.Shutdown(context.Background()))
 }
+
+// A span sent twice (an SDK retry) is one step; both copies are forwarded,
+// annotated alike.
+func TestDuplicateSpan(t *testing.T) {
+	p, sink := startProcessor(t, testConfig())
+	spans := reactTrace(false)
+	consume(t, p, batch(21, "svc", spans...), batch(21, "svc", spans[2]))
+	flush(t, p)
+	var copies []map[string]any
+	forSpans(sink, 21, func(s ptrace.Span) {
+		if s.Name() == "get_weather" {
+			copies = append(copies, s.Attributes().AsRaw())
+		}
+	})
+	require.Len(t, copies, 2)
+	assert.Equal(t, copies[0], copies[1])
+	assert.Equal(t, int64(1), copies[0][canonical.AttrChainStep])
+	assert.Equal(t, int64(5), summary(spanNamed(t, sink, 21, "agent run"))[canonical.AttrTraceChainLength])
+	assert.Equal(t, int64(6), summary(spanNamed(t, sink, 21, "agent run"))[canonical.AttrTraceSpanCount])
+}

@@ -16,6 +16,8 @@ import (
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/goleak"
 
 	"github.com/agenttrace/agenttrace/internal/canonical"
@@ -149,7 +151,10 @@ func TestExportStoresSpans(t *testing.T) {
 
 func TestBadTextAndTimesAreRepaired(t *testing.T) {
 	cfg := testConfig(t)
-	e, err := newExporter(cfg, exportertest.NewNopSettings(Type))
+	set := exportertest.NewNopSettings(Type)
+	reader := sdkmetric.NewManualReader()
+	set.MeterProvider = sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	e, err := newExporter(cfg, set)
 	require.NoError(t, err)
 	e.now = func() time.Time { return t0.Add(time.Hour) }
 	require.NoError(t, e.start(context.Background(), componenttest.NewNopHost()))
@@ -178,6 +183,24 @@ func TestBadTextAndTimesAreRepaired(t *testing.T) {
 	clamped := byID[spanIDOf(1003).String()]
 	assert.Equal(t, clamped.EndUnixNano, clamped.StartUnixNano)
 	assert.Greater(t, clamped.StartUnixNano, int64(0))
+
+	// Every repair and rejection is counted with its reason.
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, reader.Collect(context.Background(), &rm))
+	got := map[string]int64{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+				reason, _ := dp.Attributes.Value("reason")
+				got[m.Name+"/"+reason.AsString()] += dp.Value
+			}
+		}
+	}
+	assert.Equal(t, map[string]int64{
+		"agenttrace.timescaledb.rejected_spans/timestamp_out_of_range": 1,
+		"agenttrace.timescaledb.repaired_values/timestamp_clamped":     1,
+		"agenttrace.timescaledb.repaired_values/text_sanitized":        2, // name and attributes
+	}, got)
 }
 
 // A span the database rejects on its own must not hold back the rest of

@@ -70,6 +70,8 @@ receivers:
 processors:
   memory_limiter: {check_interval: 1s, limit_mib: 512, spike_limit_mib: 128}
   tokencost:
+  reasoningchain:
+    budget: {trace_cost_usd: 0.05}
 exporters:
   sqlite: {path: %q}
 service:
@@ -77,7 +79,7 @@ service:
   pipelines:
     traces:
       receivers: [agenttrace, otlp]
-      processors: [memory_limiter, tokencost]
+      processors: [memory_limiter, tokencost, reasoningchain]
       exporters: [sqlite]
 `, s.grpc, s.http, s.udp, s.otlp, s.db)
 	path := filepath.Join(dir, "config.yaml")
@@ -209,4 +211,53 @@ func TestEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	assert.EqualValues(t, 1002, sess.SpanCount)
 	var _ storage.Store = store
+}
+
+// TestChainFlagsInStorage runs a looping, over-budget agent trace through the
+// full pipeline and finds the flags and the chain in the SQLite store.
+func TestChainFlagsInStorage(t *testing.T) {
+	s := startStack(t)
+	ctx := context.Background()
+	const tid = "100b0000000000000000000000000001"
+	base := time.Now().Add(-time.Minute).UnixNano()
+	step := int64(100 * time.Millisecond)
+	root := &atv1.Span{TraceId: tid, SpanId: "00000000000000f0", Name: "research", Type: atv1.SpanType_SPAN_TYPE_AGENT,
+		Status: atv1.SpanStatus_SPAN_STATUS_OK, StartTimeUnixNano: base, EndTimeUnixNano: base + 20*step, SessionId: "loop"}
+	batch := &atv1.SpanBatch{Spans: []*atv1.Span{root}}
+	for i := 0; i < 5; i++ { // the same search, five times over
+		start := base + int64(2*i+1)*step
+		batch.Spans = append(batch.Spans,
+			&atv1.Span{TraceId: tid, SpanId: fmt.Sprintf("00000000000000%02x", 0x10+i), ParentSpanId: root.SpanId,
+				Name: "think", Type: atv1.SpanType_SPAN_TYPE_LLM_CALL, Status: atv1.SpanStatus_SPAN_STATUS_OK,
+				StartTimeUnixNano: start, EndTimeUnixNano: start + step/2, Model: "gpt-4o", Provider: "openai",
+				Usage: &atv1.TokenUsage{InputTokens: 10_000, OutputTokens: 500}},
+			&atv1.Span{TraceId: tid, SpanId: fmt.Sprintf("00000000000000%02x", 0x20+i), ParentSpanId: root.SpanId,
+				Name: "web_search", Type: atv1.SpanType_SPAN_TYPE_TOOL_EXECUTION, Status: atv1.SpanStatus_SPAN_STATUS_OK,
+				StartTimeUnixNano: start + step/2, EndTimeUnixNano: start + step,
+				Tool: &atv1.ToolCall{Name: "web_search", Input: `{"q":"agenttrace"}`}})
+	}
+	body, err := proto.Marshal(batch)
+	require.NoError(t, err)
+	resp, err := http.Post("http://"+s.http+"/v1/spans", "application/x-protobuf", bytes.NewReader(body))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	s.stop(t) // the chain processor emits what it holds on shutdown
+
+	store, err := sqlitestore.Open(ctx, s.db)
+	require.NoError(t, err)
+	defer store.Close()
+	tr, err := store.GetTrace(ctx, tid)
+	require.NoError(t, err)
+	assert.EqualValues(t, 11, tr.SpanCount)
+	assert.Contains(t, tr.Flags, string(canonical.FlagLoop))
+	assert.Contains(t, tr.Flags, string(canonical.FlagCostBudget), "5 x (10k in + 500 out) of gpt-4o is over $0.05")
+	assert.EqualValues(t, 10, tr.ChainLength)
+	assert.Greater(t, tr.CostUSD, 0.05)
+
+	tool, err := store.GetSpan(ctx, tid, "0000000000000024")
+	require.NoError(t, err)
+	assert.Contains(t, tool.Flags, string(canonical.FlagLoop))
+	assert.EqualValues(t, 9, tool.ChainStep)
+	assert.Equal(t, "0000000000000014", tool.ChainRequestedBy, "the tool call was requested by the LLM call before it")
 }

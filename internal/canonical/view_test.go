@@ -82,7 +82,7 @@ func TestReadConventions(t *testing.T) {
 			want: want{typ: TypeToolExecution, tool: "web_search", toolCallID: "call_abc", toolIn: `{"q":"otel"}`, out: `["a","b"]`},
 		},
 		{
-			name: "OTel GenAI invoke_agent, embeddings, memory",
+			name:  "OTel GenAI invoke_agent, embeddings, memory",
 			attrs: map[string]any{"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "researcher"},
 			want:  want{typ: TypeAgent, agent: "researcher"},
 		},
@@ -132,7 +132,7 @@ func TestReadConventions(t *testing.T) {
 				"gen_ai.usage.completion_tokens": 80, "gen_ai.usage.cache_read_input_tokens": 100,
 				"llm.usage.total_tokens": 580, "traceloop.association.properties.session_id": "tl-sess",
 				"traceloop.association.properties.user_id": "tl-user",
-				"gen_ai.prompt.0.content": "plan the trip", "gen_ai.completion.0.content": "ok",
+				"gen_ai.prompt.0.content":                  "plan the trip", "gen_ai.completion.0.content": "ok",
 			},
 			want: want{typ: TypeLLMCall, model: "gpt-4.1-2025-04-14", provider: "openai", session: "tl-sess", user: "tl-user",
 				prompt: "plan the trip", response: "ok", tokens: Tokens{Input: 400, CacheRead: 100, Output: 80, Present: true}},

@@ -24,6 +24,8 @@ import (
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 
 	"github.com/agenttrace/agenttrace/exporter/sqliteexporter"
+	"github.com/agenttrace/agenttrace/exporter/timescaledbexporter"
+	"github.com/agenttrace/agenttrace/processor/reasoningchainprocessor"
 	"github.com/agenttrace/agenttrace/processor/tokencostprocessor"
 	"github.com/agenttrace/agenttrace/receiver/agenttracereceiver"
 )
@@ -58,6 +60,7 @@ func Components() (otelcol.Factories, error) {
 		otlphttpexporter.NewFactory(),
 		nopexporter.NewFactory(),
 		sqliteexporter.NewFactory(),
+		timescaledbexporter.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err
@@ -67,6 +70,7 @@ func Components() (otelcol.Factories, error) {
 		memorylimiterprocessor.NewFactory(),
 		batchprocessor.NewFactory(),
 		tokencostprocessor.NewFactory(),
+		reasoningchainprocessor.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err

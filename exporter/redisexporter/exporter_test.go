@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -51,6 +52,8 @@ func genTraces(first, n int) ptrace.Traces {
 	m.Attributes().PutStr(canonical.AttrSessionID, "s-marker")
 	return td
 }
+
+func exporterSettings() exporter.Settings { return exportertest.NewNopSettings(Type) }
 
 func newTestExporter(t *testing.T, endpoint, prefix string) *redisExporter {
 	cfg := createDefaultConfig().(*Config)

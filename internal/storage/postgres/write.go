@@ -3,14 +3,12 @@ package postgres
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/agenttrace/agenttrace/internal/canonical"
 	"github.com/agenttrace/agenttrace/internal/storage"
@@ -353,39 +351,48 @@ func (s *Store) Write(ctx context.Context, b storage.Batch) error {
 func (s *Store) write(ctx context.Context, tx pgx.Tx, spans []storage.Span, events []storage.SessionEvent) error {
 	d := newDeltas()
 	if len(spans) > 0 {
-		traceIDs := make([]string, len(spans))
+		traceIDs := make([]string, 0, len(spans))
+		seen := make(map[string]struct{}, len(spans)/4+1)
 		for i := range spans {
-			traceIDs[i] = spans[i].TraceID
+			if _, ok := seen[spans[i].TraceID]; !ok {
+				seen[spans[i].TraceID] = struct{}{}
+				traceIDs = append(traceIDs, spans[i].TraceID)
+			}
 		}
+		// Lock the traces, then see which of them exist. A span can only
+		// exist if its trace row does (both are written, and deleted, in
+		// one transaction), so spans of new traces are COPYed straight in;
+		// only spans of known traces may replace stored versions.
 		var pre pgx.Batch
 		pre.Queue(lockTracesSQL, int32(lockClass), lockKeys(traceIDs))
-		pre.Queue("SAVEPOINT agenttrace_copy")
+		known := map[string]bool{}
+		pre.Queue("SELECT trace_id FROM traces WHERE trace_id = ANY($1)", traceIDs).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var id string
+				if err := rows.Scan(&id); err != nil {
+					return err
+				}
+				known[id] = true
+			}
+			return rows.Err()
+		})
 		if err := tx.SendBatch(ctx, &pre).Close(); err != nil {
 			return err
 		}
-		// Fast path: none of the spans exists yet, COPY them straight in.
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"spans"}, spanColumns, newSpanRows(spans))
-		var pgErr *pgconn.PgError
-		switch {
-		case err == nil:
-		case errors.As(err, &pgErr) && pgErr.Code == "23505":
-			if _, err := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT agenttrace_copy"); err != nil {
+		if len(known) > 0 {
+			var err error
+			if spans, err = s.replace(ctx, tx, spans, known, d); err != nil {
 				return err
 			}
-			if spans, err = s.replace(ctx, tx, spans, d); err != nil {
-				return err
-			}
-			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"spans"}, spanColumns, newSpanRows(spans)); err != nil {
-				return err
-			}
-		default:
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"spans"}, spanColumns, newSpanRows(spans)); err != nil {
 			return err
 		}
 		for i := range spans {
 			d.addNew(&spans[i].Span)
 		}
-		// replace recorded the old versions before the new ones were
-		// added; apply them now that every trace has its delta.
+		// replace recorded the old versions; subtract them now that every
+		// trace has its delta.
 		for _, o := range d.pendingOld {
 			d.subtractOld(o.traceID, o.oldSpan)
 		}
@@ -406,18 +413,25 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, spans []storage.Span, even
 // replace deletes the stored versions that spans replace, recording what
 // they contributed, and returns the spans to insert: a running span never
 // replaces a finished one, so those are dropped.
-func (s *Store) replace(ctx context.Context, tx pgx.Tx, spans []storage.Span, d *deltas) ([]storage.Span, error) {
-	n := len(spans)
-	traces, ids, starts := make([]string, n), make([]string, n), make([]time.Time, n)
-	running := make([]bool, n)
-	lo, hi := startTime(spans[0].StartUnixNano), startTime(spans[0].StartUnixNano)
+func (s *Store) replace(ctx context.Context, tx pgx.Tx, spans []storage.Span, known map[string]bool, d *deltas) ([]storage.Span, error) {
+	var traces, ids []string
+	var starts []time.Time
+	var running []bool
+	var lo, hi time.Time
 	anyRunning := false
 	for i := range spans {
 		c := &spans[i].Span
-		traces[i], ids[i], starts[i] = c.TraceID, c.SpanID, startTime(c.StartUnixNano)
-		running[i] = c.Status == canonical.StatusRunning
-		anyRunning = anyRunning || running[i]
-		lo, hi = minTime(lo, starts[i]), maxTime(hi, starts[i])
+		if !known[c.TraceID] {
+			continue
+		}
+		st := startTime(c.StartUnixNano)
+		if len(traces) == 0 {
+			lo, hi = st, st
+		}
+		traces, ids, starts = append(traces, c.TraceID), append(ids, c.SpanID), append(starts, st)
+		running = append(running, c.Status == canonical.StatusRunning)
+		anyRunning = anyRunning || c.Status == canonical.StatusRunning
+		lo, hi = minTime(lo, st), maxTime(hi, st)
 	}
 	// The start_time range lets TimescaleDB exclude chunks at plan time.
 	rows, err := tx.Query(ctx, `DELETE FROM spans sp

@@ -31,7 +31,7 @@ func createDefaultConfig() component.Config {
 	queue.Sizer = exporterhelper.RequestSizerTypeItems
 	queue.QueueSize = 200_000
 	batch := queue.Batch.GetOrInsertDefault()
-	batch.FlushTimeout = 200 * time.Millisecond
+	batch.FlushTimeout = 100 * time.Millisecond
 	batch.MinSize = 2_000
 	batch.MaxSize = 10_000
 	return &Config{

@@ -24,6 +24,7 @@ import (
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 
 	"github.com/agenttrace/agenttrace/exporter/sqliteexporter"
+	"github.com/agenttrace/agenttrace/extension/agenttraceapiextension"
 	"github.com/agenttrace/agenttrace/exporter/timescaledbexporter"
 	"github.com/agenttrace/agenttrace/processor/reasoningchainprocessor"
 	"github.com/agenttrace/agenttrace/processor/tokencostprocessor"
@@ -41,6 +42,7 @@ func Components() (otelcol.Factories, error) {
 		healthcheckv2extension.NewFactory(),
 		pprofextension.NewFactory(),
 		filestorage.NewFactory(),
+		agenttraceapiextension.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err

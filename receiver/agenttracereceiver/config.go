@@ -48,7 +48,8 @@ type UDPConfig struct {
 	// ReadBufferBytes is the socket receive buffer (SO_RCVBUF); large
 	// buffers absorb bursts on the fire-and-forget path.
 	ReadBufferBytes int `mapstructure:"read_buffer_bytes"`
-	// Workers is the number of goroutines reading datagrams.
+	// Workers is the number of goroutines decoding and ingesting datagrams;
+	// one reader drains the socket into a bounded queue for them.
 	Workers int `mapstructure:"workers"`
 
 	_ struct{}

@@ -29,28 +29,67 @@ func (r *agentTraceReceiver) startUDP(_ context.Context, host component.Host) er
 		return fmt.Errorf("udp listen %s: %w", cfg.Endpoint, err)
 	}
 	if cfg.ReadBufferBytes > 0 {
-		// The kernel may cap this (net.core.rmem_max); a smaller buffer only
-		// means more drops under bursts, so it is not fatal.
-		if err := conn.SetReadBuffer(cfg.ReadBufferBytes); err != nil {
-			r.set.Logger.Warn("could not set UDP read buffer", zap.Int("bytes", cfg.ReadBufferBytes), zap.Error(err))
-		}
+		setReadBuffer(conn, cfg.ReadBufferBytes, r.set.Logger)
 	}
 	r.udpConn = conn
 	r.set.Logger.Info("Native UDP server listening", zap.String("endpoint", conn.LocalAddr().String()))
+	// One reader drains the socket as fast as it can into a bounded queue;
+	// workers decode and ingest. Bursts wait in the queue instead of
+	// overflowing the kernel buffer.
+	datagrams := make(chan []byte, udpQueueDatagrams)
+	r.serve(host, transportUDP, func() error {
+		defer close(datagrams)
+		return r.readUDP(conn, datagrams)
+	}, net.ErrClosed)
 	for i := 0; i < cfg.Workers; i++ {
-		r.serve(host, transportUDP, func() error { return r.readUDP(conn) }, net.ErrClosed)
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			for d := range datagrams {
+				r.handleDatagram(d)
+			}
+		}()
 	}
 	return nil
 }
 
-// readUDP handles datagrams until the socket closes. Each datagram is one
-// protobuf SpanBatch; there is no one to answer, so rejections are logged
-// (rate-limited by the logger's sampling) and counted.
-func (r *agentTraceReceiver) readUDP(conn *net.UDPConn) error {
+// udpQueueDatagrams bounds the datagrams read but not yet ingested (at most
+// 64 KiB each).
+const udpQueueDatagrams = 512
+
+// setReadBuffer asks for an SO_RCVBUF of the given size. The kernel caps
+// SO_RCVBUF at net.core.rmem_max; a privileged process may exceed it with
+// SO_RCVBUFFORCE. A smaller buffer only means more drops in bursts.
+func setReadBuffer(conn *net.UDPConn, bytes int, log *zap.Logger) {
+	if err := conn.SetReadBuffer(bytes); err != nil {
+		log.Warn("could not set UDP read buffer", zap.Int("bytes", bytes), zap.Error(err))
+		return
+	}
+	raw, err := conn.SyscallConn()
+	if err != nil {
+		return
+	}
+	var got int
+	_ = raw.Control(func(fd uintptr) {
+		got, _ = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF)
+		if got/2 < bytes { // Linux reports double the usable size
+			if syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUFFORCE, bytes) == nil {
+				got, _ = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF)
+			}
+		}
+	})
+	if got/2 < bytes {
+		log.Info("UDP read buffer capped by the kernel (raise net.core.rmem_max for fewer drops in bursts)",
+			zap.Int("requested", bytes), zap.Int("granted", got/2))
+	}
+}
+
+// readUDP reads datagrams until the socket closes. Each datagram is one
+// protobuf SpanBatch.
+func (r *agentTraceReceiver) readUDP(conn *net.UDPConn, out chan<- []byte) error {
 	buf := make([]byte, maxDatagram)
-	oob := make([]byte, 0)
 	for {
-		n, _, flags, _, err := conn.ReadMsgUDP(buf, oob)
+		n, _, flags, _, err := conn.ReadMsgUDP(buf, nil)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return err
@@ -58,24 +97,30 @@ func (r *agentTraceReceiver) readUDP(conn *net.UDPConn) error {
 			r.set.Logger.Debug("UDP read failed", zap.Error(err))
 			continue
 		}
-		ctx := context.Background()
 		if flags&syscall.MSG_TRUNC != 0 {
-			r.countRejected(ctx, transportUDP, reasonOversize, 1)
+			r.countRejected(context.Background(), transportUDP, reasonOversize, 1)
 			continue
 		}
-		b, derr := decodeBatchProto(buf[:n])
-		if derr != nil {
-			r.countRejected(ctx, transportUDP, reasonMalformed, 1)
-			if len(b.GetSpans()) == 0 {
-				r.set.Logger.Debug("malformed UDP datagram dropped", zap.Int("bytes", n), zap.Error(derr))
-				continue
-			}
+		out <- append([]byte(nil), buf[:n]...)
+	}
+}
+
+// handleDatagram ingests one datagram; there is no one to answer, so
+// rejections are logged at debug level and counted.
+func (r *agentTraceReceiver) handleDatagram(d []byte) {
+	ctx := context.Background()
+	b, derr := decodeBatchProto(d)
+	if derr != nil {
+		r.countRejected(ctx, transportUDP, reasonMalformed, 1)
+		if len(b.GetSpans()) == 0 {
+			r.set.Logger.Debug("malformed UDP datagram dropped", zap.Int("bytes", len(d)), zap.Error(derr))
+			return
 		}
-		resp, ierr := r.ingest(ctx, transportUDP, "protobuf", b, decodeErrors(b))
-		if ierr != nil {
-			r.set.Logger.Debug("UDP spans refused by the pipeline", zap.Int64("spans", resp.GetRejected()), zap.Error(ierr))
-		} else if resp.GetRejected() > 0 {
-			r.set.Logger.Debug("UDP spans rejected", zap.String("reason", summarize(resp)))
-		}
+	}
+	resp, ierr := r.ingest(ctx, transportUDP, "protobuf", b, decodeErrors(b))
+	if ierr != nil {
+		r.set.Logger.Debug("UDP spans refused by the pipeline", zap.Int64("spans", resp.GetRejected()), zap.Error(ierr))
+	} else if resp.GetRejected() > 0 {
+		r.set.Logger.Debug("UDP spans rejected", zap.String("reason", summarize(resp)))
 	}
 }

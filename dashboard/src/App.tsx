@@ -1,0 +1,75 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { useEffect, useState, type ReactNode } from 'react';
+import { BrowserRouter, Route, Routes } from 'react-router';
+import { shouldRetry } from './api/queries';
+import { AppShell } from './components/Layout';
+import { EmptyState } from './components/States';
+import { CostsPage } from './pages/CostsPage';
+import { LivePage } from './pages/LivePage';
+import { OverviewPage } from './pages/OverviewPage';
+import { PerformancePage } from './pages/PerformancePage';
+import { SessionDetailPage, SessionsPage } from './pages/SessionsPage';
+import { SettingsPage } from './pages/SettingsPage';
+import { TraceDetailPage } from './pages/TraceDetailPage';
+import { TracesPage } from './pages/TracesPage';
+import { useResolvedTheme } from './store/theme';
+
+export function makeQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        staleTime: 10_000,
+        refetchOnWindowFocus: false,
+        retry: shouldRetry,
+      },
+    },
+  });
+}
+
+/** Applies the resolved theme to <html data-theme>. */
+function ThemeRoot({ children }: { children: ReactNode }) {
+  const theme = useResolvedTheme();
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+  }, [theme]);
+  return <>{children}</>;
+}
+
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route path="/" element={<OverviewPage />} />
+      <Route path="/sessions" element={<SessionsPage />} />
+      <Route path="/sessions/:sessionId" element={<SessionDetailPage />} />
+      <Route path="/traces" element={<TracesPage />} />
+      <Route path="/traces/:traceId" element={<TraceDetailPage />} />
+      <Route path="/costs" element={<CostsPage />} />
+      <Route path="/performance" element={<PerformancePage />} />
+      <Route path="/live" element={<LivePage />} />
+      <Route path="/settings" element={<SettingsPage />} />
+      <Route
+        path="*"
+        element={
+          <div className="page">
+            <EmptyState title="Page not found">There is nothing at this address.</EmptyState>
+          </div>
+        }
+      />
+    </Routes>
+  );
+}
+
+export function App() {
+  const [client] = useState(makeQueryClient);
+  return (
+    <QueryClientProvider client={client}>
+      <ThemeRoot>
+        <BrowserRouter>
+          <AppShell>
+            <AppRoutes />
+          </AppShell>
+        </BrowserRouter>
+      </ThemeRoot>
+    </QueryClientProvider>
+  );
+}

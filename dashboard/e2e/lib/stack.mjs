@@ -5,7 +5,7 @@
 // has the agenttrace_api extension it hosts the API itself; otherwise the
 // API runs standalone from dashboard/e2e/_apiserver over the same SQLite file.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -106,7 +106,7 @@ extensions:
     use_v2: true
     http:
       endpoint: 127.0.0.1:${health}
-${hosted ? `  agenttrace_api:\n    endpoint: 127.0.0.1:${api}\n` : ''}receivers:
+${hosted ? `  agenttrace_api:\n    endpoint: 127.0.0.1:${api}\n    storage: sqlite://${db}\n` : ''}receivers:
   agenttrace:
     grpc:
       endpoint: 127.0.0.1:${grpc}
@@ -116,7 +116,7 @@ ${hosted ? `  agenttrace_api:\n    endpoint: 127.0.0.1:${api}\n` : ''}receivers:
       endpoint: 127.0.0.1:${udp}
 processors:
   tokencost:
-${chain ? '  reasoningchain:\n' : ''}exporters:
+${chain ? '  reasoningchain:\n    completion_window: 500ms\n' : ''}exporters:
   sqlite:
     path: ${db}
 service:
@@ -173,6 +173,18 @@ service:
       apiURL = m[1];
     }
     await waitForHTTP(`${apiURL}/api/v1/health`, 'API', 60_000);
+    const index = await (await fetch(`${apiURL}/`)).text();
+    const dashboardBuilt = index.includes('id="root"');
+    if (hosted && !dashboardBuilt && opts.requireDashboard !== false) {
+      throw new Error(`${collectorBin} embeds the dashboard placeholder, not the dashboard: run \`npm run build\` in dashboard/ (or \`make dashboard\`), then rebuild the collector`);
+    }
+    if (hosted && dashboardBuilt && existsSync(join(builtDashboard, 'index.html'))) {
+      const local = readFileSync(join(builtDashboard, 'index.html'), 'utf8');
+      const asset = (html) => /assets\/index-[\w-]+\.js/.exec(html)?.[0];
+      if (asset(local) !== asset(index)) {
+        process.stderr.write(`warning: ${collectorBin} embeds a different dashboard build than dashboard/dist/app; rebuild the collector to test the current one\n`);
+      }
+    }
     return { dir, db, apiURL, ingestURL: `http://127.0.0.1:${http}`, hosted, chain, stop };
   } catch (e) {
     await stop();

@@ -87,7 +87,7 @@ export function firstSpanCommand(nowMs: number = Date.now(), ingest = 'http://12
     response: 'Hello!',
     usage: { input_tokens: 9, output_tokens: 3 },
   };
-  return `curl -X POST ${ingest}/v1/spans \\\n  -H 'Content-Type: application/json' \\\n  -d '${JSON.stringify({ spans: [span] })}'`;
+  return `curl -X POST ${ingest}/v1/spans \\\n  -H 'Content-Type: application/json' \\\n  -d '${JSON.stringify({ spans: [span] }, null, 2)}'`;
 }
 
 /** Tells a new user how to send the first span. */
@@ -116,7 +116,7 @@ export function FirstSpanGuide({ compact = false, title = 'No spans yet — send
       {!compact && (
         <div className="muted small">
           The span appears on the <Link to="/live">Live</Link> page within a second and on the other pages right after. Python:{' '}
-          <code>pip install ./sdk/python</code>, then <code>agenttrace.init()</code> and wrap calls in <code>with agenttrace.span(…)</code>.
+          <code>pip install ./sdk/python</code>, then <code>agenttrace.init(service_name=&quot;my-agent&quot;)</code> and wrap steps in <code>with agenttrace.start_span(…)</code>.
         </div>
       )}
     </div>

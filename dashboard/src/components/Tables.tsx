@@ -5,7 +5,7 @@ import { Cost } from './Cost';
 import { Flags } from './Flags';
 import { StatusBadge } from './StatusBadge';
 
-/** Trace summaries; a row opens the trace. */
+/** Trace summaries; a row opens the trace. Inside a session, agent and session go without saying. */
 export function TracesTable({ traces, showSession = true }: { traces: readonly Trace[]; showSession?: boolean }) {
   const navigate = useNavigate();
   return (
@@ -15,7 +15,7 @@ export function TracesTable({ traces, showSession = true }: { traces: readonly T
           <tr>
             <th>Trace</th>
             <th>Status</th>
-            <th>Agent</th>
+            {showSession && <th>Agent</th>}
             {showSession && <th>Session</th>}
             <th className="num">Spans</th>
             <th className="num">Duration</th>
@@ -42,7 +42,7 @@ export function TracesTable({ traces, showSession = true }: { traces: readonly T
               <td>
                 <StatusBadge status={t.status} />
               </td>
-              <td>{t.agent_name || <span className="muted">—</span>}</td>
+              {showSession && <td>{t.agent_name || <span className="muted">—</span>}</td>}
               {showSession && (
                 <td>
                   {t.session_id ? (

@@ -46,6 +46,7 @@ export function formatDurationNs(ns: number): string {
 
 export function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return '—';
+  if (ms === 0) return '0';
   if (ms < 1) return `${(ms * 1000).toFixed(0)} µs`;
   if (ms < 10) return `${ms.toFixed(2)} ms`;
   if (ms < 1000) return `${ms < 100 ? ms.toFixed(1) : Math.round(ms)} ms`;

@@ -8,7 +8,8 @@ import { Cost } from '../components/Cost';
 import { PageHeader, RangePicker } from '../components/Layout';
 import { ErrorState, FirstSpanGuide, LoadingState } from '../components/States';
 import { SpanTypeLabel } from '../components/SpanTypeIcon';
-import { formatBucket, formatInt, formatTokens, humanize } from '../lib/format';
+import { formatBucket, formatInt, formatTokens } from '../lib/format';
+import { spanTypeStyle } from '../lib/spanTypes';
 import { RANGE_LABELS, useUI } from '../store/ui';
 
 const GROUPS: ReadonlyArray<[CostGroup, string]> = [
@@ -84,7 +85,7 @@ export function CostsPage() {
             {isTime(group) ? (
               <CostOverTimeChart rows={costs.data.rows} hourly={group === 'hour'} />
             ) : (
-              <CostByKeyChart rows={costs.data.rows} label={group === 'type' ? humanize : undefined} />
+              <CostByKeyChart rows={costs.data.rows} label={group === 'type' ? (k) => spanTypeStyle(k).label : undefined} />
             )}
             <CostTable rows={costs.data.rows} group={group} />
           </>

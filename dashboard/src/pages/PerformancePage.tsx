@@ -5,7 +5,8 @@ import { LatencyChart } from '../components/Charts';
 import { PageHeader, RangePicker } from '../components/Layout';
 import { ErrorState, LoadingState } from '../components/States';
 import { SpanTypeLabel } from '../components/SpanTypeIcon';
-import { formatInt, formatMs, formatPercent, humanize } from '../lib/format';
+import { formatInt, formatMs, formatPercent } from '../lib/format';
+import { spanTypeStyle } from '../lib/spanTypes';
 import { RANGE_LABELS, useUI } from '../store/ui';
 
 export function PerformancePage() {
@@ -66,7 +67,7 @@ function PerfSection({ group, title, chart = true }: { group: PerfGroup; title: 
         <div className="chart-empty muted">No finished spans in this range.</div>
       ) : (
         <>
-          {chart && <LatencyChart rows={q.data.rows} label={group === 'type' ? humanize : (k) => k || '(none)'} />}
+          {chart && <LatencyChart rows={q.data.rows} label={group === 'type' ? (k) => spanTypeStyle(k).label : (k) => k || '(none)'} />}
           <PerfTable rows={q.data.rows} group={group} />
         </>
       )}

@@ -108,7 +108,9 @@ export function SettingsPage() {
             ] as Array<[ThemePreference, string, typeof Monitor]>).map(([v, l, Icon]) => (
               <button key={v} type="button" role="radio" aria-checked={theme === v} className={`theme-option${theme === v ? ' active' : ''}`} onClick={() => setTheme(v)}>
                 <span className={`theme-swatch swatch-${v}`} aria-hidden />
-                <Icon size={15} /> {l}
+                <span className="theme-option-label">
+                  <Icon size={15} /> {l}
+                </span>
               </button>
             ))}
           </div>

@@ -104,7 +104,8 @@ func isFrameworkImport(p string) bool {
 // TestDefaultConfigIsValid runs the collector's own validate command on
 // the embedded config.yaml and on the shipped production config.
 func TestDefaultConfigIsValid(t *testing.T) {
-	for _, uri := range []string{distribution.EmbeddedConfigURI} {
+	t.Setenv("AGENTTRACE_POSTGRES_DSN", "postgres://agenttrace@127.0.0.1:5432/agenttrace")
+	for _, uri := range []string{distribution.EmbeddedConfigURI, "file:../../config.production.yaml"} {
 		cmd := otelcol.NewCommand(distribution.Settings(components))
 		cmd.SetArgs([]string{"validate", "--config=" + uri})
 		require.NoError(t, cmd.Execute(), uri)

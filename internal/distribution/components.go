@@ -23,6 +23,7 @@ import (
 	"go.opentelemetry.io/collector/receiver/otlpreceiver"
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 
+	"github.com/agenttrace/agenttrace/exporter/redisexporter"
 	"github.com/agenttrace/agenttrace/exporter/sqliteexporter"
 	"github.com/agenttrace/agenttrace/extension/agenttraceapiextension"
 	"github.com/agenttrace/agenttrace/exporter/timescaledbexporter"
@@ -63,6 +64,7 @@ func Components() (otelcol.Factories, error) {
 		nopexporter.NewFactory(),
 		sqliteexporter.NewFactory(),
 		timescaledbexporter.NewFactory(),
+		redisexporter.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err

@@ -121,9 +121,12 @@ func TestSanitizesText(t *testing.T) {
 	sp.ToolOutput = "nul\x00byte"
 	sp.Tags = []string{"ok", "t\x00ag"}
 	sp.Attributes = `{"k":"v\u0000w","bad":"` + "\xfe" + `"}`
-	require.NoError(t, s.Write(ctx, storage.Batch{Spans: []storage.Span{sp},
-		Sessions: []storage.SessionEvent{{SessionID: "sess\x00ion", Start: true, Name: "n\x00", Metadata: map[string]string{"k\x00": "v"}}}}))
-	assert.Equal(t, "bad\xffname", sp.Name, "caller's span untouched")
+	batch := storage.Batch{Spans: []storage.Span{sp},
+		Sessions: []storage.SessionEvent{{SessionID: "sess\x00ion", Start: true, Name: "n\x00", Metadata: map[string]string{"k\x00": "v"}}}}
+	require.NoError(t, s.Write(ctx, batch))
+	assert.Equal(t, "bad\xffname", batch.Spans[0].Name, "caller's batch untouched")
+	assert.Equal(t, "t\x00ag", batch.Spans[0].Tags[1])
+	assert.Equal(t, "n\x00", batch.Sessions[0].Name)
 	got, err := s.GetSpan(ctx, tr1, "00000000000000a1")
 	require.NoError(t, err)
 	assert.Equal(t, "bad\uFFFDname", got.Name)

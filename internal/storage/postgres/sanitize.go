@@ -43,6 +43,63 @@ func cleanJSON(s string) (string, bool) {
 	return s, ok
 }
 
+func clean(s string) bool { return strings.IndexByte(s, 0) < 0 && utf8.ValidString(s) }
+
+// batchNeedsSanitizing reports, without changing anything, whether
+// sanitizeBatch would change something.
+func batchNeedsSanitizing(spans []storage.Span, events []storage.SessionEvent) bool {
+	for i := range spans {
+		s := &spans[i]
+		c := &s.Span
+		for _, v := range [...]string{c.TraceID, c.SpanID, c.ParentSpanID, c.SessionID, c.Model, c.Provider, c.AgentName} {
+			if len(v) > MaxKeyBytes || !clean(v) {
+				return true
+			}
+		}
+		for _, v := range [...]string{c.Name, c.StatusMessage, c.ErrorCode, c.StopReason, c.Prompt, c.Response,
+			c.ToolName, c.ToolCallID, c.ToolInput, c.ToolOutput, c.FilePath, c.FileOperation,
+			c.Cost.Status, c.Cost.PricingEntry, c.Cost.PricingDate, c.Framework, c.FrameworkVersion,
+			c.SDKVersion, c.Hostname, c.ServiceName, c.UserID, c.ChainFollows, c.ChainRequestedBy,
+			c.ChainAnswers, s.ScopeName} {
+			if !clean(v) {
+				return true
+			}
+		}
+		for _, v := range c.Tags {
+			if !clean(v) {
+				return true
+			}
+		}
+		for _, v := range [...]string{s.Attributes, s.Resource, s.Events} {
+			if !clean(v) || strings.Contains(v, `\u0000`) {
+				return true
+			}
+		}
+	}
+	for i := range events {
+		e := &events[i]
+		if len(e.SessionID) > MaxKeyBytes {
+			return true
+		}
+		for _, v := range [...]string{e.SessionID, e.Name, e.Framework, e.AgentName, e.UserID} {
+			if !clean(v) {
+				return true
+			}
+		}
+		for _, v := range e.Tags {
+			if !clean(v) {
+				return true
+			}
+		}
+		for k, v := range e.Metadata {
+			if !clean(k) || !clean(v) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // sanitizeBatch repairs, in place, every text value PostgreSQL would reject.
 // It returns how many values it changed.
 func sanitizeBatch(spans []storage.Span, events []storage.SessionEvent) int {

@@ -108,9 +108,17 @@ func keyOf(c *canonical.Span) spanKey {
 }
 
 // dedupe keeps one version of each span in a batch: a finished version
-// over a running one, otherwise the later one.
+// over a running one, otherwise the later one. Without duplicates it
+// returns in itself.
 func dedupe(in []storage.Span) []storage.Span {
 	idx := make(map[spanKey]int, len(in))
+	for i := range in {
+		idx[keyOf(&in[i].Span)] = i
+	}
+	if len(idx) == len(in) {
+		return in
+	}
+	clear(idx)
 	out := make([]storage.Span, 0, len(in))
 	for _, s := range in {
 		k := keyOf(&s.Span)
@@ -212,6 +220,8 @@ type deltas struct {
 	// pendingOld are replaced spans, subtracted once the new versions
 	// have been added.
 	pendingOld []replacedSpan
+	// known are the traces that existed before this write.
+	known map[string]bool
 }
 
 type replacedSpan struct {
@@ -327,10 +337,15 @@ func (s *Store) Write(ctx context.Context, b storage.Batch) error {
 	if len(b.Spans) == 0 && len(b.Sessions) == 0 {
 		return nil
 	}
-	spans := dedupe(b.Spans)
-	events := slices.Clone(b.Sessions)
-	if n := sanitizeBatch(spans, events); n > 0 {
-		s.sanitized.Add(int64(n))
+	// The caller's batch is never modified: spans and events are copied
+	// only when duplicates or text must be repaired (rarely).
+	spans, events := dedupe(b.Spans), b.Sessions
+	if batchNeedsSanitizing(spans, events) {
+		if len(spans) > 0 && &spans[0] == &b.Spans[0] {
+			spans = slices.Clone(spans)
+		}
+		events = slices.Clone(events)
+		s.sanitized.Add(int64(sanitizeBatch(spans, events)))
 	}
 	// Session events lock session rows; sorting them (stably, so a start
 	// still precedes its end) narrows the room for deadlocks.
@@ -379,6 +394,7 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, spans []storage.Span, even
 		if err := tx.SendBatch(ctx, &pre).Close(); err != nil {
 			return err
 		}
+		d.known = known
 		if len(known) > 0 {
 			var err error
 			if spans, err = s.replace(ctx, tx, spans, known, d); err != nil {
@@ -395,6 +411,13 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, spans []storage.Span, even
 		// trace has its delta.
 		for _, o := range d.pendingOld {
 			d.subtractOld(o.traceID, o.oldSpan)
+		}
+	}
+	// Traces that did not exist are still ours alone (their locks are
+	// held): COPY them in rather than upserting.
+	if newTraces := d.takeNewTraces(); newTraces != nil {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"traces"}, traceCopyColumns, newTraces); err != nil {
+			return err
 		}
 	}
 	var post pgx.Batch
@@ -734,4 +757,29 @@ func queueSessionEvents(b *pgx.Batch, events []storage.SessionEvent) {
 		}
 		b.Queue(sessionEndSQL, e.SessionID, e.TimeUnixNano, string(status))
 	}
+}
+
+var traceCopyColumns = []string{"trace_id", "root_span_id", "root_name", "root_status", "session_id", "agent_name",
+	"start_ns", "end_ns", "span_count", "llm_calls", "tool_calls", "error_count",
+	"tokens_input", "tokens_cache_read", "tokens_cache_write_5m", "tokens_cache_write_1h", "tokens_output", "tokens_reasoning",
+	"cost_usd", "priced_spans", "unpriced_spans", "chain_max", "flags"}
+
+// takeNewTraces removes the traces that did not exist before this write
+// from d.traces and returns them as COPY rows.
+func (d *deltas) takeNewTraces() pgx.CopyFromSource {
+	var rows [][]any
+	for id, t := range d.traces {
+		if d.known[id] {
+			continue
+		}
+		rows = append(rows, []any{id, t.rootSpanID, t.rootName, t.rootStatus, t.sessionID, t.agentName,
+			t.startNs, t.endNs, t.spans, t.llm, t.tool, t.errors,
+			t.tokens[0], t.tokens[1], t.tokens[2], t.tokens[3], t.tokens[4], t.tokens[5],
+			t.cost, t.priced, t.unpriced, t.chainMax, t.flags})
+		delete(d.traces, id)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	return pgx.CopyFromRows(rows)
 }

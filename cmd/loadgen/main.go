@@ -247,10 +247,11 @@ func run(ctx context.Context, o options) (*result, error) {
 	if o.maxSpans <= 0 {
 		budget.Store(1 << 62)
 	}
-	loadCtx := ctx
+	loadCtx, stopLoad := context.WithCancel(ctx)
+	defer stopLoad()
 	if o.duration > 0 {
 		var cancel context.CancelFunc
-		loadCtx, cancel = context.WithTimeout(ctx, o.duration)
+		loadCtx, cancel = context.WithTimeout(loadCtx, o.duration)
 		defer cancel()
 	}
 	// Open loop: a ticker hands out send times; a worker that takes one
@@ -360,6 +361,7 @@ func run(ctx context.Context, o options) (*result, error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(runStart)
+	stopLoad() // the -spans budget may end the load before -duration: stop the ticker
 	if tickets != nil {
 		for range tickets { // due but never sent: the offered rate was not reached
 			c.missed.Add(1)

@@ -33,17 +33,17 @@ func TestMain(m *testing.M) {
 // backend opens a fresh, empty store of one real backend.
 type backend struct {
 	name string
-	open func(t *testing.T) storage.Store
+	open func(t testing.TB) storage.Store
 }
 
 var backends = []backend{{"sqlite", openSQLite}, {"postgres", openPostgres}}
 
-func openSQLite(t *testing.T) storage.Store {
+func openSQLite(t testing.TB) storage.Store {
 	t.Helper()
 	return openDSN(t, "sqlite://"+filepath.Join(t.TempDir(), "agenttrace.db"))
 }
 
-func openDSN(t *testing.T, dsn string) storage.Store {
+func openDSN(t testing.TB, dsn string) storage.Store {
 	t.Helper()
 	st, err := open.Open(context.Background(), dsn)
 	if err != nil {
@@ -62,7 +62,7 @@ var pgDatabases atomic.Int64
 // openPostgres creates a database of its own for the test on the real
 // PostgreSQL server and drops it afterwards. An unreachable server skips
 // the test, except under CI=true, where it fails (postgrestest.DSN).
-func openPostgres(t *testing.T) storage.Store {
+func openPostgres(t testing.TB) storage.Store {
 	t.Helper()
 	admin := postgrestest.DSN(t)
 	name := fmt.Sprintf("agenttrace_apitest_%d_%d", os.Getpid(), pgDatabases.Add(1))
@@ -77,7 +77,7 @@ func openPostgres(t *testing.T) storage.Store {
 	return openDSN(t, u.String())
 }
 
-func pgExec(t *testing.T, dsn, sql string) {
+func pgExec(t testing.TB, dsn, sql string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -93,12 +93,12 @@ func pgExec(t *testing.T, dsn, sql string) {
 
 // testServer is a server over a store, behind httptest.
 type testServer struct {
-	t   *testing.T
+	t   testing.TB
 	srv *Server
 	ts  *httptest.Server
 }
 
-func newTestServer(t *testing.T, store Store, cfg Config, opts ...Option) *testServer {
+func newTestServer(t testing.TB, store Store, cfg Config, opts ...Option) *testServer {
 	t.Helper()
 	if cfg.Endpoint == "" {
 		cfg.Endpoint = DefaultEndpoint

@@ -164,7 +164,6 @@ func (s *Server) buildEngine() *gin.Engine {
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
-	e.ContextWithFallback = true
 	e.Use(s.recovery, s.checkHost, s.cors)
 	for i := range s.routes {
 		r := &s.routes[i]

@@ -70,9 +70,12 @@ type TraceSummary struct {
 	AgentName     string
 	StartUnixNano int64
 	EndUnixNano   int64
+	// DurationNanos is End-Start of a trace whose status is not running,
+	// 0 while it runs.
 	DurationNanos int64
-	// Status: running while the root span runs or is unknown, error when
-	// any span failed, otherwise the root's status.
+	// Status: error when any span failed (even while the root still runs);
+	// otherwise running while the root span runs or is unknown; otherwise
+	// the root's status (a running child does not change it).
 	Status        canonical.Status
 	SpanCount     int64
 	LLMCalls      int64

@@ -106,14 +106,16 @@ CREATE TABLE IF NOT EXISTS traces (
     unpriced_spans         bigint           NOT NULL DEFAULT 0,
     chain_max              bigint           NOT NULL DEFAULT -1,
     flags                  bigint           NOT NULL DEFAULT 0,
-    -- Running while the root runs or is unknown, error when any span
-    -- failed, otherwise the root's status.
+    -- Error when any span failed (even while the root runs), otherwise
+    -- running while the root runs or is unknown, otherwise the root's status.
     status                 text GENERATED ALWAYS AS (
-        CASE WHEN root_status IN ('', 'running') THEN 'running'
-             WHEN error_count > 0 THEN 'error'
+        CASE WHEN error_count > 0 THEN 'error'
+             WHEN root_status IN ('', 'running') THEN 'running'
              ELSE root_status END) STORED,
+    -- 0 while the trace runs (same rule as status).
     duration_ns            bigint GENERATED ALWAYS AS (
-        CASE WHEN end_ns > start_ns THEN end_ns - start_ns ELSE 0 END) STORED
+        CASE WHEN error_count = 0 AND root_status IN ('', 'running') THEN 0
+             WHEN end_ns > start_ns THEN end_ns - start_ns ELSE 0 END) STORED
 );
 CREATE INDEX IF NOT EXISTS traces_start_idx ON traces (start_ns DESC, trace_id DESC);
 CREATE INDEX IF NOT EXISTS traces_session_idx ON traces (session_id) WHERE session_id <> '';

@@ -100,20 +100,20 @@ func (m *memStore) traceSummary(id string) (storage.TraceSummary, bool) {
 		mask |= canonical.FlagMask(s.Flags)
 	}
 	tr.Flags = canonical.FlagNames(mask)
-	if tr.EndUnixNano > 0 {
-		tr.DurationNanos = tr.EndUnixNano - tr.StartUnixNano
-	}
 	switch {
-	case root == nil || root.Status == canonical.StatusRunning:
-		tr.Status = canonical.StatusRunning
 	case tr.ErrorCount > 0:
 		tr.Status = canonical.StatusError
+	case root == nil || root.Status == canonical.StatusRunning:
+		tr.Status = canonical.StatusRunning
 	default:
 		tr.Status = root.Status
 	}
 	if root != nil {
 		tr.RootSpanID, tr.RootName = root.SpanID, root.Name
 		tr.StartUnixNano = root.StartUnixNano
+	}
+	if tr.Status != canonical.StatusRunning && tr.EndUnixNano > tr.StartUnixNano {
+		tr.DurationNanos = tr.EndUnixNano - tr.StartUnixNano
 	}
 	return tr, found
 }

@@ -52,6 +52,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"RunningThenFinal", testRunningThenFinal},
 		{"FinalVersionReplaces", testFinalVersionReplaces},
 		{"TraceSplitOverBatches", testTraceSplit},
+		{"TraceStatusPrecedence", testTraceStatusPrecedence},
 		{"SessionEventOrder", testSessionEventOrder},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"SeededTraceSummaries", testSeededTraces},
@@ -1151,4 +1152,21 @@ func testEmptyAnalytics(t *testing.T, s storage.Store) {
 	assert.Zero(t, st.Spans)
 	assert.False(t, math.IsNaN(st.Rate), "Rate of nothing is 0, not NaN")
 	assert.Empty(t, st.Top)
+}
+
+// testTraceStatusPrecedence pins the status rules of storage.TraceSummary:
+// a failure shows even while the root runs; a running trace has no duration.
+func testTraceStatusPrecedence(t *testing.T, s storage.Store) {
+	base := at(tue, 18, 0, 0, 0)
+	rootRun := newSpan(9, 0x90, 0, canonical.TypeAgent, "root", base, 0, canonical.StatusRunning)
+	write(t, s, storage.Batch{Spans: []storage.Span{rootRun}})
+	tr := getTrace(t, s, 9)
+	assert.Equal(t, canonical.StatusRunning, tr.Status)
+	assert.Equal(t, int64(0), tr.DurationNanos, "a running trace has no duration")
+
+	failed := withError(newSpan(9, 0x91, 0x90, canonical.TypeToolExecution, "tool", base.Add(time.Second), ms(200), canonical.StatusError), "boom", "E")
+	write(t, s, storage.Batch{Spans: []storage.Span{failed}})
+	tr = getTrace(t, s, 9)
+	assert.Equal(t, canonical.StatusError, tr.Status, "a failed child shows while the root runs")
+	assert.Equal(t, int64(1), tr.ErrorCount)
 }

@@ -124,7 +124,11 @@ const ChainStepView = memo(function ChainStepView({
           <span className="chain-kind" style={{ color }}>
             {label}
           </span>
-          {(step.tool_name || step.model) && <span className="wf-sub">{step.tool_name || step.model}</span>}
+          {[step.tool_name, step.model].filter((s): s is string => !!s && !step.name.includes(s)).slice(0, 1).map((s) => (
+            <span key={s} className="wf-sub">
+              {s}
+            </span>
+          ))}
           {step.status !== 'ok' && <StatusBadge status={step.status} />}
           <Flags flags={step.flags} />
         </div>

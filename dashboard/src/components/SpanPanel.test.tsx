@@ -49,8 +49,9 @@ describe('SpanDetail', () => {
     render(<SpanDetail span={span()} />);
     expect(screen.getByText('gpt-4o', { selector: 'strong' })).toBeInTheDocument();
     const params = screen.getByTestId('span-params');
-    expect(within(params).getByText('0.2')).toBeInTheDocument();
-    expect(within(params).getByText('1,024')).toBeInTheDocument();
+    expect(params).toHaveTextContent('temperature 0.2');
+    expect(params).toHaveTextContent('max tokens 1,024');
+    expect(params).toHaveTextContent('thinking off');
     const tokens = screen.getByTestId('span-tokens');
     expect(within(tokens).getByText('Input (uncached)')).toBeInTheDocument();
     expect(within(tokens).getByText('Cache read')).toBeInTheDocument();

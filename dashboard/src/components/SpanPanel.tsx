@@ -86,35 +86,23 @@ export function SpanDetail({ span, onClose }: { span: Span; onClose?: () => void
           </div>
         )}
 
-        <Section title="Overview">
-          <KeyValues
-            items={[
-              ['Span ID', <IdValue key="s" id={span.span_id} />],
-              span.parent_span_id ? ['Parent', <code key="p">{shortId(span.parent_span_id, 16)}</code>] : null,
-              span.model ? ['Model', <strong key="m">{span.model}</strong>] : null,
-              span.provider ? ['Provider', span.provider] : null,
-              span.stop_reason ? ['Stop reason', span.stop_reason] : null,
-              span.agent_name ? ['Agent', span.agent_name] : null,
-              span.framework ? ['Framework', `${span.framework}${span.framework_version ? ` ${span.framework_version}` : ''}`] : null,
-              span.session_id ? ['Session', <code key="se">{span.session_id}</code>] : null,
-              span.user_id ? ['User', span.user_id] : null,
-              span.hostname ? ['Host', span.hostname] : null,
-              span.service_name ? ['Service', span.service_name] : null,
-              span.tags.length > 0 ? ['Tags', <span key="t" className="tags">{span.tags.map((t) => <span key={t} className="pill">{t}</span>)}</span>] : null,
-            ]}
-          />
-        </Section>
-
-        {r && (
-          <Section title="Parameters" testId="span-params">
+        {(span.model || r) && (
+          <Section title="Model" testId="span-model">
             <KeyValues
               items={[
-                r.temperature !== null ? ['Temperature', String(r.temperature)] : null,
-                r.max_tokens !== null ? ['Max tokens', formatInt(r.max_tokens)] : null,
-                r.top_p !== null ? ['Top p', String(r.top_p)] : null,
-                r.thinking_enabled !== null ? ['Thinking', r.thinking_enabled ? 'enabled' : 'disabled'] : null,
+                span.model ? ['Model', <strong key="m">{span.model}</strong>] : null,
+                span.provider ? ['Provider', span.provider] : null,
+                span.stop_reason ? ['Stop reason', span.stop_reason] : null,
               ]}
             />
+            {r && (
+              <div className="params" data-testid="span-params">
+                {r.temperature !== null && <Param name="temperature" value={String(r.temperature)} />}
+                {r.max_tokens !== null && <Param name="max tokens" value={formatInt(r.max_tokens)} />}
+                {r.top_p !== null && <Param name="top p" value={String(r.top_p)} />}
+                {r.thinking_enabled !== null && <Param name="thinking" value={r.thinking_enabled ? 'on' : 'off'} />}
+              </div>
+            )}
           </Section>
         )}
 
@@ -180,6 +168,23 @@ export function SpanDetail({ span, onClose }: { span: Span; onClose?: () => void
           </Section>
         )}
 
+        <Section title="Details">
+          <KeyValues
+            items={[
+              ['Span ID', <IdValue key="s" id={span.span_id} />],
+              span.parent_span_id ? ['Parent', <code key="p">{shortId(span.parent_span_id, 16)}</code>] : null,
+              span.agent_name ? ['Agent', span.agent_name] : null,
+              span.framework ? ['Framework', `${span.framework}${span.framework_version ? ` ${span.framework_version}` : ''}`] : null,
+              span.session_id ? ['Session', <code key="se">{span.session_id}</code>] : null,
+              span.user_id ? ['User', span.user_id] : null,
+              span.hostname ? ['Host', span.hostname] : null,
+              span.service_name ? ['Service', span.service_name] : null,
+              span.sdk_version ? ['SDK', span.sdk_version] : null,
+              span.tags.length > 0 ? ['Tags', <span key="t" className="tags">{span.tags.map((t) => <span key={t} className="pill">{t}</span>)}</span>] : null,
+            ]}
+          />
+        </Section>
+
         {!isEmptyJSON(span.events) && (
           <Section title="Events">
             <TextBlock label="Events" text={prettyJSON(span.events)} />
@@ -197,6 +202,14 @@ export function SpanDetail({ span, onClose }: { span: Span; onClose?: () => void
         )}
       </div>
     </div>
+  );
+}
+
+function Param({ name, value }: { name: string; value: string }) {
+  return (
+    <span className="param">
+      <span className="muted">{name}</span> {value}
+    </span>
   );
 }
 

@@ -36,7 +36,9 @@ describe('Waterfall', () => {
     expect(within(llm).getByText('2.50 s')).toBeInTheDocument();
     expect(within(llm).getByText('1,500')).toBeInTheDocument();
     expect(within(llm).getByText('$0.013')).toBeInTheDocument();
-    expect(within(llm).getByText('gpt-4o')).toBeInTheDocument();
+    // The model is shown beside the name unless the name already says it.
+    expect(within(llm).queryByText('gpt-4o')).toBeNull();
+    expect(within(rows[4] as HTMLElement).getByText('llama-3.3-70b')).toBeInTheDocument();
     const tool = rows[3];
     if (!tool) throw new Error('no row');
     expect(within(tool).getByRole('img', { name: 'Tool' })).toBeInTheDocument();

@@ -106,6 +106,9 @@ export function Waterfall({ rows, durationNs, selectedId, onSelect, height }: Wa
   const [axisRef, axisWidth] = useElementWidth<HTMLDivElement>(600);
   const tickCount = Math.max(2, Math.min(8, Math.floor(axisWidth / 90)));
   const ticks = useMemo(() => timeTicks(durationNs, tickCount), [durationNs, tickCount]);
+  useEffect(() => {
+    performance.mark('agenttrace:waterfall-rows', { detail: { rows: rows.length } });
+  }, [rows]);
   const bodyHeight = height ?? `min(${shown.length * ROW_HEIGHT + 2}px, max(260px, calc(100vh - 330px)))`;
   const items = virtualizer.getVirtualItems();
 
@@ -187,7 +190,7 @@ const WaterfallRowView = memo(function WaterfallRowView({ row, top, durationNs, 
   const indent = Math.min(row.depth, MAX_INDENT_DEPTH) * INDENT;
   const isError = row.status === 'error' || row.status === 'timeout';
   const running = row.status === 'running';
-  const sub = row.tool_name || row.model;
+  const sub = [row.tool_name, row.model].find((s) => s && !row.name.includes(s));
   return (
     <div
       className={`wf-grid wf-row${selected ? ' selected' : ''}${isError ? ' is-error' : ''}`}

@@ -104,7 +104,9 @@ function LiveRow({ entry }: { entry: LiveEntry }) {
           <code>{s.trace_id.slice(0, 8)}</code>
         </span>
       </span>
-      <Flags flags={s.flags} compact />
+      <span className="live-flags">
+        <Flags flags={s.flags} compact />
+      </span>
       <StatusBadge status={s.status} />
       <span className="live-num">{running ? <span className="muted">…</span> : formatDurationNs(s.duration_ns)}</span>
       <span className="live-num">{s.tokens ? formatTokens(s.tokens.total) : <span className="muted">—</span>}</span>

@@ -1,5 +1,5 @@
 import { Pause, Play, Trash2 } from 'lucide-react';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { useLiveSpans, type LiveEntry } from '../api/live';
 import { SPAN_TYPES } from '../api/types';
@@ -10,7 +10,7 @@ import { PageHeader } from '../components/Layout';
 import { FirstSpanGuide } from '../components/States';
 import { StatusBadge } from '../components/StatusBadge';
 import { SpanTypeIcon } from '../components/SpanTypeIcon';
-import { formatDurationNs, formatInt, formatTokens } from '../lib/format';
+import { formatDurationNs, formatInt, formatMs, formatTokens } from '../lib/format';
 import { spanTypeStyle } from '../lib/spanTypes';
 
 const timeFmt = new Intl.DateTimeFormat('en-US', { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
@@ -108,11 +108,21 @@ function LiveRow({ entry }: { entry: LiveEntry }) {
         <Flags flags={s.flags} compact />
       </span>
       <StatusBadge status={s.status} />
-      <span className="live-num">{running ? <span className="muted">…</span> : formatDurationNs(s.duration_ns)}</span>
+      <span className="live-num">{running ? <Elapsed startNs={s.start_unix_nano} /> : formatDurationNs(s.duration_ns)}</span>
       <span className="live-num">{s.tokens ? formatTokens(s.tokens.total) : <span className="muted">—</span>}</span>
       <span className="live-num">
         <Cost usd={s.cost_usd} hasTokens={s.tokens !== null && s.tokens.total > 0} />
       </span>
     </li>
   );
+}
+
+/** Time since a running span started, ticking every second. */
+function Elapsed({ startNs }: { startNs: number }) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
+  return <span className="text-running">{formatMs(Math.max(0, now - startNs / 1e6))}…</span>;
 }

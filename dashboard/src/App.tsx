@@ -1,18 +1,20 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { useEffect, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
 import { BrowserRouter, Route, Routes } from 'react-router';
 import { shouldRetry } from './api/queries';
 import { AppShell } from './components/Layout';
-import { EmptyState } from './components/States';
-import { CostsPage } from './pages/CostsPage';
+import { EmptyState, LoadingState } from './components/States';
 import { LivePage } from './pages/LivePage';
-import { OverviewPage } from './pages/OverviewPage';
-import { PerformancePage } from './pages/PerformancePage';
 import { SessionDetailPage, SessionsPage } from './pages/SessionsPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { TraceDetailPage } from './pages/TraceDetailPage';
 import { TracesPage } from './pages/TracesPage';
 import { useResolvedTheme } from './store/theme';
+
+// The chart pages load Recharts; splitting them off keeps the trace pages' bundle small.
+const OverviewPage = lazy(() => import('./pages/OverviewPage').then((m) => ({ default: m.OverviewPage })));
+const CostsPage = lazy(() => import('./pages/CostsPage').then((m) => ({ default: m.CostsPage })));
+const PerformancePage = lazy(() => import('./pages/PerformancePage').then((m) => ({ default: m.PerformancePage })));
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -37,25 +39,33 @@ function ThemeRoot({ children }: { children: ReactNode }) {
 
 export function AppRoutes() {
   return (
-    <Routes>
-      <Route path="/" element={<OverviewPage />} />
-      <Route path="/sessions" element={<SessionsPage />} />
-      <Route path="/sessions/:sessionId" element={<SessionDetailPage />} />
-      <Route path="/traces" element={<TracesPage />} />
-      <Route path="/traces/:traceId" element={<TraceDetailPage />} />
-      <Route path="/costs" element={<CostsPage />} />
-      <Route path="/performance" element={<PerformancePage />} />
-      <Route path="/live" element={<LivePage />} />
-      <Route path="/settings" element={<SettingsPage />} />
-      <Route
-        path="*"
-        element={
-          <div className="page">
-            <EmptyState title="Page not found">There is nothing at this address.</EmptyState>
-          </div>
-        }
-      />
-    </Routes>
+    <Suspense
+      fallback={
+        <div className="page">
+          <LoadingState rows={8} />
+        </div>
+      }
+    >
+      <Routes>
+        <Route path="/" element={<OverviewPage />} />
+        <Route path="/sessions" element={<SessionsPage />} />
+        <Route path="/sessions/:sessionId" element={<SessionDetailPage />} />
+        <Route path="/traces" element={<TracesPage />} />
+        <Route path="/traces/:traceId" element={<TraceDetailPage />} />
+        <Route path="/costs" element={<CostsPage />} />
+        <Route path="/performance" element={<PerformancePage />} />
+        <Route path="/live" element={<LivePage />} />
+        <Route path="/settings" element={<SettingsPage />} />
+        <Route
+          path="*"
+          element={
+            <div className="page">
+              <EmptyState title="Page not found">There is nothing at this address.</EmptyState>
+            </div>
+          }
+        />
+      </Routes>
+    </Suspense>
   );
 }
 

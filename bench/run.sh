@@ -252,9 +252,10 @@ LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 ELAPSED=$(($(date +%s) - T0))
 
 # ---- results ---------------------------------------------------------------
-row() { # name label
-	printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$2" "$(get "$1" SPANS_PER_S)" "$(get "$1" P50_MS) / $(get "$1" P99_MS)" \
-		"$(get "$1" CPU_US_PER_SPAN)" "$(get "$1" PEAK_RSS_MB)" "$(get "$1" FAILED)" "$(ratio "$(get "$1" SPANS_PER_S)" "$(get peer SPANS_PER_S)")"
+row() { # name label [throughput ratio]
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$2" "$(get "$1" SPANS_PER_S)" "$(get "$1" P50_MS) / $(get "$1" P99_MS)" \
+		"$(get "$1" CPU_US_PER_SPAN)" "$(get "$1" PEAK_RSS_MB)" "$(get "$1" FAILED)" \
+		"${3:-$(ratio "$(get "$1" SPANS_PER_S)" "$(get peer SPANS_PER_S)")}" "$(ratio "$(get "$1" CPU_US_PER_SPAN)" "$(get peer CPU_US_PER_SPAN)")"
 }
 storerow() { # name label
 	printf '| %s | %s | %s | %s | %s / %s %s | %s | %s |\n' "$2" "$(get "$1" SPANS_PER_S)" "$(get "$1" STORE_SPANS_PER_S)" \
@@ -267,21 +268,24 @@ CPU_MODEL=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 	echo "$(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo), load average before/after: $LOAD_BEFORE / $LOAD_AFTER.${NOTE:+ $NOTE}"
 	echo "Load: \`cmd/loadgen\`, $WORKERS senders, $BATCH spans per request, agent traces of 7 spans (3 LLM calls with"
 	echo "1–4 KB prompts and tokens, 2 tool calls, 1 retrieval); throughput phases $DURATION each, as fast as possible."
-	echo "CPU is the collector's own (utime+stime) per acknowledged span; RSS is its peak (VmHWM)."
+	echo "CPU is the collector's own (utime+stime) per acknowledged span; RSS is its peak (VmHWM). On a shared machine"
+	echo "CPU per span is steadier than spans/s (which also depends on how much of the cores the run got)."
+
 	echo
-	echo "| pipeline (same run) | spans/s | latency p50 / p99 ms | CPU µs/span | peak RSS MB | failed spans | × peer |"
-	echo "|---|---|---|---|---|---|---|"
+	echo "| pipeline (same run) | spans/s | latency p50 / p99 ms | CPU µs/span | peak RSS MB | failed spans | spans/s × peer | CPU/span × peer |"
+	echo "|---|---|---|---|---|---|---|---|"
 	row peer "**peer**: stock collector, OTLP gRPC → nop"
 	row ours_otlp_nop "ours, OTLP gRPC → nop"
 	row ours_udp_nop "ours, native UDP → nop (sent; no ack)"
 	row ours_grpc_nop "ours, native gRPC → nop"
 	row ours_http_nop "ours, native HTTP (protobuf) → nop"
 	row ours_proc "ours, OTLP → memory_limiter, tokencost → nop"
-	row ours_half "ours, native gRPC → processors → nop, open loop at $HALF spans/s"
+	row ours_half "ours, native gRPC → processors → nop, open loop at $HALF spans/s" "(fixed rate)"
 	echo
 	echo "- ours / peer on OTLP → nop: $(ratio "$(get ours_otlp_nop SPANS_PER_S)" "$(get peer SPANS_PER_S)") (target ≥ 0.75× for the full pipeline);"
 	echo "  native UDP / OTLP gRPC (ours): $(ratio "$(get ours_udp_nop SPANS_PER_S)" "$(get ours_otlp_nop SPANS_PER_S)") (target ≥ 1.0);"
-	echo "  processors' cost: OTLP → processors → nop runs at $(ratio "$(get ours_proc SPANS_PER_S)" "$(get ours_otlp_nop SPANS_PER_S)")× OTLP → nop (target ≥ 0.8×, i.e. ≤ 25 % overhead);"
+	echo "  processors' cost: OTLP → processors → nop runs at $(ratio "$(get ours_proc SPANS_PER_S)" "$(get ours_otlp_nop SPANS_PER_S)")× OTLP → nop (target ≥ 0.8×, i.e. ≤ 25 % overhead),"
+	echo "  using $(ratio "$(get ours_proc CPU_US_PER_SPAN)" "$(get ours_otlp_nop CPU_US_PER_SPAN)")× its CPU per span;"
 	echo "  p99 at half the max native gRPC rate: $(get ours_half P99_MS) ms (target < 5 ms)."
 	echo
 	echo "Full pipeline (memory_limiter, tokencost) into the stores; \"end to end\" is stored spans over the load time plus the"

@@ -50,7 +50,8 @@ var corpus = func() string {
 // generator makes realistic agent traces; one per worker (not shared).
 type generator struct {
 	sh      shape
-	rnd     *rand.Rand
+	rnd     *rand.Rand // shape: the same for the same -seed
+	ids     *rand.Rand // ids: new every run, so runs never overwrite each other
 	runID   string
 	seq     int
 	session string
@@ -63,14 +64,15 @@ type generator struct {
 }
 
 func newGenerator(sh shape, seed uint64, runID string, worker int) *generator {
-	return &generator{sh: sh, rnd: rand.New(rand.NewPCG(seed, uint64(worker)+1)), runID: runID}
+	return &generator{sh: sh, rnd: rand.New(rand.NewPCG(seed, uint64(worker)+1)),
+		ids: rand.New(rand.NewPCG(rand.Uint64(), uint64(worker)+1)), runID: runID}
 }
 
 func (g *generator) hexID(n int) string {
 	const digits = "0123456789abcdef"
 	b := make([]byte, n)
 	for i := 0; i < n; i += 16 {
-		v := g.rnd.Uint64()
+		v := g.ids.Uint64()
 		for j := i; j < i+16 && j < n; j++ {
 			b[j] = digits[v&15]
 			v >>= 4
@@ -114,6 +116,8 @@ func (g *generator) trace() {
 		g.inSess = 0
 	}
 	g.inSess++
+	// The trace is laid out backwards from now, so it has ended when it is
+	// sent, as an SDK would send it (ends <= now; starts >= now - lookback).
 	now := time.Now().UnixNano()
 	traceID := g.hexID(32)
 	root := &atv1.Span{TraceId: traceID, SpanId: g.hexID(16), SessionId: g.session, Name: "handle_ticket",
@@ -162,7 +166,14 @@ func (g *generator) trace() {
 			}
 		}
 	}
-	root.EndTimeUnixNano = t
+	// Shift the trace so it ends now.
+	shift := t - now
+	for _, sp := range spans[1:] {
+		sp.StartTimeUnixNano -= shift
+		sp.EndTimeUnixNano -= shift
+	}
+	root.StartTimeUnixNano -= shift
+	root.EndTimeUnixNano = now
 	g.pending = spans
 }
 

@@ -240,6 +240,13 @@ func run(ctx context.Context, o options) (*result, error) {
 			return nil, err
 		}
 	}
+	var st *store
+	if o.verify != "" {
+		var err error
+		if st, err = openStore(ctx, o, runStart); err != nil {
+			return nil, err
+		}
+	}
 	var c counters
 	latencies := make([][]time.Duration, o.workers)
 	var budget atomic.Int64 // spans left when -spans is set
@@ -395,7 +402,7 @@ func run(ctx context.Context, o options) (*result, error) {
 	}
 	res.p50, res.p95, res.p99, res.max = pct(all, 0.50), pct(all, 0.95), pct(all, 0.99), pct(all, 1)
 	if o.verify != "" {
-		if err := verify(ctx, o, runStart, res); err != nil {
+		if err := verify(ctx, o, st, res); err != nil {
 			return nil, err
 		}
 	}

@@ -135,46 +135,69 @@ func (r *result) shell() string {
 
 func storeKind(v string) string { return v[:strings.IndexByte(v, ':')] }
 
-// verify waits until the store holds every acknowledged span of this run
-// (spans that started at or after runStart), or stops growing, then checks
-// counts, token buckets and that costs were computed.
-func verify(ctx context.Context, o options, runStart time.Time, r *result) error {
+// lookback is how far before the run's start the generated spans may start
+// (a trace is laid out so that it ends when it is generated).
+const lookback = time.Minute
+
+// store is the reader -verify checks, with what it held before the run.
+type store struct {
+	reader storage.Reader
+	close  func() error
+	rng    storage.TimeRange
+	before storage.Summary
+}
+
+// openStore opens the -verify store and takes the "before" totals: spans
+// that started from one lookback before the run. The store should be quiet
+// when the run starts (earlier loads caught up), or their late spans count
+// as this run's.
+func openStore(ctx context.Context, o options, runStart time.Time) (*store, error) {
 	kind, target, _ := strings.Cut(o.verify, ":")
 	openCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	var (
-		reader storage.Reader
-		closer func() error
-	)
+	st := &store{rng: storage.TimeRange{From: runStart.Add(-lookback).UnixNano()}}
 	switch kind {
 	case "sqlite":
 		s, err := sqlitestore.Open(openCtx, target)
 		if err != nil {
-			return fmt.Errorf("verify: %w", err)
+			return nil, fmt.Errorf("verify: %w", err)
 		}
-		reader, closer = s, s.Close
+		st.reader, st.close = s, s.Close
 	case "postgres":
-		s, err := postgres.Open(openCtx, postgres.Config{DSN: target, Schema: o.pgSchema, SkipMigrations: true})
+		s, err := postgres.Open(openCtx, postgres.Config{DSN: target, Schema: o.pgSchema})
 		if err != nil {
-			return fmt.Errorf("verify: %w", err)
+			return nil, fmt.Errorf("verify: %w", err)
 		}
-		reader, closer = s, s.Close
+		st.reader, st.close = s, s.Close
+	default:
+		return nil, fmt.Errorf("verify: unknown store %q", kind)
 	}
-	defer closer()
+	var err error
+	if st.before, err = st.reader.Summary(ctx, st.rng); err != nil {
+		st.close()
+		return nil, fmt.Errorf("verify: %w", err)
+	}
+	return st, nil
+}
+
+// verify waits until the store holds every acknowledged span of this run
+// (or stops growing), then checks counts, token buckets and that costs were
+// computed, all as differences from the totals before the run.
+func verify(ctx context.Context, o options, st *store, r *result) error {
+	defer st.close()
 	start := time.Now()
-	rng := storage.TimeRange{From: runStart.UnixNano()}
 	var sum storage.Summary
 	last, lastChange := int64(-1), time.Now()
 	for {
 		var err error
-		sum, err = reader.Summary(ctx, rng)
+		sum, err = st.reader.Summary(ctx, st.rng)
 		if err != nil {
 			return fmt.Errorf("verify: %w", err)
 		}
 		if sum.Spans != last {
 			last, lastChange = sum.Spans, time.Now()
 		}
-		if sum.Spans >= r.acked || time.Since(start) > o.verifyTimeout || time.Since(lastChange) > 20*time.Second {
+		if sum.Spans-st.before.Spans >= r.acked || time.Since(start) > o.verifyTimeout || time.Since(lastChange) > 20*time.Second {
 			break
 		}
 		select {
@@ -186,10 +209,12 @@ func verify(ctx context.Context, o options, runStart time.Time, r *result) error
 	r.verified = true
 	r.verifyElapsed = time.Since(start)
 	r.catchUp = lastChange.Sub(start)
-	r.stored = sum.Spans
-	t := sum.Tokens
-	r.storedTokens = [6]int64{t.Input, t.Output, t.CacheRead, t.CacheWrite5m, t.CacheWrite1h, t.Reasoning}
-	r.storedLLM, r.storedCost, r.unpriced = sum.LLMCalls, sum.CostUSD, sum.UnpricedSpans
+	b := st.before
+	r.stored = sum.Spans - b.Spans
+	t, bt := sum.Tokens, b.Tokens
+	r.storedTokens = [6]int64{t.Input - bt.Input, t.Output - bt.Output, t.CacheRead - bt.CacheRead,
+		t.CacheWrite5m - bt.CacheWrite5m, t.CacheWrite1h - bt.CacheWrite1h, t.Reasoning - bt.Reasoning}
+	r.storedLLM, r.storedCost, r.unpriced = sum.LLMCalls-b.LLMCalls, sum.CostUSD-b.CostUSD, sum.UnpricedSpans-b.UnpricedSpans
 	var problems []string
 	if r.stored != r.acked {
 		problems = append(problems, fmt.Sprintf("stored %d spans, acknowledged %d (%+d)", r.stored, r.acked, r.stored-r.acked))

@@ -6,20 +6,37 @@ COLLECTOR := $(BIN)/agenttrace-collector
 FUZZTIME  ?= 10s
 LDFLAGS   := -s -w -X github.com/agenttrace/agenttrace.Version=$(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build run test test-go test-python fuzz lint proto generate check-generated bench clean
+NPM       ?= npm
+DASHBOARD_SRC := $(shell find dashboard/src dashboard/public -type f 2>/dev/null) dashboard/index.html \
+                 dashboard/package.json dashboard/vite.config.ts dashboard/tsconfig.json
+
+.PHONY: all build dashboard run test test-go test-python test-dashboard test-e2e fuzz lint proto generate \
+        check-generated bench clean
 
 all: build
 
-## build: compile the collector into bin/
-build:
+## build: the dashboard (when Node.js is installed), then the binaries in bin/ (the dashboard is embedded)
+build: dashboard
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(COLLECTOR) ./cmd/agenttrace-collector
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/agenttrace ./cmd/agenttrace
 
-## run: build and start the local stack (embedded default config, SQLite in ./data)
+## dashboard: build the React dashboard into dashboard/dist/app (skipped, with a notice, without npm)
+dashboard:
+	@if command -v $(NPM) >/dev/null 2>&1; then $(MAKE) --no-print-directory dashboard/dist/app/index.html; \
+	else echo "npm not found: the binary serves a placeholder page instead of the dashboard"; fi
+
+dashboard/node_modules/.package-lock.json: dashboard/package-lock.json
+	cd dashboard && $(NPM) ci --no-audit --no-fund --loglevel=error
+
+dashboard/dist/app/index.html: dashboard/node_modules/.package-lock.json $(DASHBOARD_SRC)
+	cd dashboard && $(NPM) run build
+
+## run: build and start the local stack in one process: collector + API + dashboard (SQLite in ./data)
 run: build
-	./$(COLLECTOR)
+	./$(BIN)/agenttrace up
 
-## test: everything — lint, Go tests (real PostgreSQL/Redis), fuzzers briefly, Python SDK
-test: lint test-go fuzz test-python
+## test: everything — lint, Go tests (real PostgreSQL/Redis), fuzzers briefly, Python SDK, dashboard (Vitest + Chromium e2e)
+test: lint test-go fuzz test-python test-dashboard test-e2e
 
 test-go:
 	$(GO) test -count=1 ./...
@@ -31,6 +48,12 @@ fuzz:
 
 test-python: build
 	AGENTTRACE_COLLECTOR_BIN=$(CURDIR)/$(COLLECTOR) $(PYTHON) -m pytest sdk/python/tests -q
+
+test-dashboard: dashboard/node_modules/.package-lock.json
+	cd dashboard && $(NPM) run typecheck && $(NPM) test
+
+test-e2e: build
+	cd dashboard && AGENTTRACE_COLLECTOR_BIN=$(CURDIR)/$(COLLECTOR) $(NPM) run test:e2e
 
 ## lint: gofmt and go vet
 lint:

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -260,4 +261,10 @@ func TestVerifyNoticesMissingSpans(t *testing.T) {
 	assert.Contains(t, r.verifyErr, "no cost computed")
 	assert.False(t, r.ok())
 	assert.Contains(t, r.shell(), "VERIFY=failed")
+}
+
+func TestJSONString(t *testing.T) {
+	assert.Equal(t, `"plain text"`, jsonString("plain text"))
+	assert.Equal(t, `"say \"hi\"\n"`, jsonString("say \"hi\"\n"))
+	assert.Equal(t, strconv.Quote("héllo"), jsonString("héllo"))
 }

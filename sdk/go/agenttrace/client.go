@@ -198,26 +198,23 @@ func (c *Client) StartSpan(ctx context.Context, name string, opts ...SpanOption)
 	if c == nil || c.cfg.disabled {
 		return ctx, nil
 	}
-	var sc spanConfig
-	for _, o := range opts {
-		o(&sc)
-	}
 	s := &Span{client: c}
+	for _, o := range opts {
+		o(s)
+	}
 	h := &s.hdr
-	h.name, h.typ, h.model, h.provider, h.tool = name, sc.typ, sc.model, sc.provider, sc.tool
+	h.name = name
 	if h.typ == 0 {
 		h.typ = TypeCustom
 	}
-	if sc.start.IsZero() {
+	if h.start == 0 {
 		h.start = time.Now().UnixNano()
-	} else {
-		h.start = sc.start.UnixNano()
 	}
 	parent := SpanFromContext(ctx)
 	switch {
-	case sc.parent.IsValid():
-		h.traceID, h.parentID = sc.parent.TraceID, sc.parent.SpanID
-	case parent != nil && !sc.newTrace:
+	case s.opts.parent.IsValid():
+		h.traceID, h.parentID = s.opts.parent.TraceID, s.opts.parent.SpanID
+	case parent != nil && !s.opts.newTrace:
 		h.traceID, h.parentID = parent.hdr.traceID, parent.hdr.spanID
 	default:
 		h.traceID = newTraceID()
@@ -231,9 +228,9 @@ func (c *Client) StartSpan(ctx context.Context, name string, opts ...SpanOption)
 		s.sess = c.defaultSession.Load()
 	}
 	switch {
-	case sc.sessionID != "":
-		h.sessionID = sc.sessionID
-		if s.sess != nil && s.sess.ID != sc.sessionID {
+	case s.opts.sessionID != "":
+		h.sessionID = s.opts.sessionID
+		if s.sess != nil && s.sess.ID != s.opts.sessionID {
 			s.sess = nil
 		}
 	case s.sess != nil:
@@ -242,9 +239,6 @@ func (c *Client) StartSpan(ctx context.Context, name string, opts ...SpanOption)
 		h.sessionID = parent.hdr.sessionID
 	}
 	s.model, s.provider, s.toolName = h.model, h.provider, h.tool
-	if len(sc.attrs) > 0 {
-		s.attrs = sc.attrs
-	}
 	if c.cfg.spanStart {
 		c.enqueue(record{span: s, running: true})
 	}
@@ -433,29 +427,37 @@ func (c *Client) fillProto(p *atv1.Span, r record) {
 		}
 		return
 	}
-	p.Status, p.StatusMessage, p.ErrorCode, p.EndTimeUnixNano = s.status, s.statusMsg, s.errorCode, s.end
+	p.Status, p.EndTimeUnixNano = s.status, s.end
 	p.Model, p.Provider, p.Prompt, p.Response = s.model, s.provider, s.prompt, s.response
-	if s.agentName != "" {
-		p.AgentName = s.agentName
-	}
-	if s.userID != "" {
-		p.UserId = s.userID
-	}
-	if rq := s.request; rq != nil {
-		p.Request = &atv1.LLMRequest{Temperature: rq.Temperature, MaxTokens: rq.MaxTokens, TopP: rq.TopP,
-			ThinkingEnabled: rq.ThinkingEnabled, ThinkingBudgetTokens: rq.ThinkingBudgetTokens, StopReason: rq.StopReason}
-	}
-	if s.toolName != "" || s.toolCallID != "" || s.toolInput != "" || s.toolOutput != "" || s.toolOK != nil {
-		p.Tool = &atv1.ToolCall{Name: s.toolName, CallId: s.toolCallID, Input: s.toolInput, Output: s.toolOutput, Success: s.toolOK}
-	}
-	if s.filePath != "" || s.fileOp != "" {
-		p.File = &atv1.FileOp{Path: s.filePath, Operation: s.fileOp, Bytes: s.fileBytes, Lines: s.fileLines}
-	}
 	if !s.usage.isZero() {
 		p.Usage = s.usage.proto()
 	}
-	p.ReportedCostUsd = s.cost
-	p.Tags = s.tags
+	x := s.x
+	if x == nil {
+		if s.toolName != "" {
+			p.Tool = &atv1.ToolCall{Name: s.toolName}
+		}
+	} else {
+		p.StatusMessage, p.ErrorCode = x.statusMsg, x.errorCode
+		if x.agentName != "" {
+			p.AgentName = x.agentName
+		}
+		if x.userID != "" {
+			p.UserId = x.userID
+		}
+		if rq := x.request; rq != nil {
+			p.Request = &atv1.LLMRequest{Temperature: rq.Temperature, MaxTokens: rq.MaxTokens, TopP: rq.TopP,
+				ThinkingEnabled: rq.ThinkingEnabled, ThinkingBudgetTokens: rq.ThinkingBudgetTokens, StopReason: rq.StopReason}
+		}
+		if s.toolName != "" || x.toolCallID != "" || x.toolInput != "" || x.toolOutput != "" || x.toolOK != nil {
+			p.Tool = &atv1.ToolCall{Name: s.toolName, CallId: x.toolCallID, Input: x.toolInput, Output: x.toolOutput, Success: x.toolOK}
+		}
+		if x.filePath != "" || x.fileOp != "" {
+			p.File = &atv1.FileOp{Path: x.filePath, Operation: x.fileOp, Bytes: x.fileBytes, Lines: x.fileLines}
+		}
+		p.ReportedCostUsd = x.cost
+		p.Tags = x.tags
+	}
 	if len(s.events) > 0 {
 		p.Events = make([]*atv1.Event, len(s.events))
 		for i, e := range s.events {

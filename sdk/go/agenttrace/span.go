@@ -59,19 +59,29 @@ type Span struct {
 	client *Client
 	sess   *Session
 	hdr    spanHeader
+	opts   startOptions
 
-	mu         sync.Mutex
-	ended      bool
-	end        int64
-	status     Status
+	mu       sync.Mutex
+	ended    bool
+	end      int64
+	status   Status
+	model    string
+	provider string
+	prompt   string
+	response string
+	toolName string
+	usage    TokenUsage
+	attrs    []Attr
+	events   []event
+	// x holds what few spans set; allocated on first use, so the common
+	// span stays small (allocation size is most of StartSpan's cost).
+	x *spanExtra
+}
+
+type spanExtra struct {
 	statusMsg  string
 	errorCode  string
-	model      string
-	provider   string
 	request    *LLMRequest
-	prompt     string
-	response   string
-	toolName   string
 	toolCallID string
 	toolInput  string
 	toolOutput string
@@ -80,57 +90,59 @@ type Span struct {
 	fileOp     string
 	fileBytes  int64
 	fileLines  int64
-	usage      TokenUsage
 	cost       *float64
 	agentName  string
 	userID     string
 	tags       []string
-	attrs      []Attr
-	events     []event
+}
+
+// extra returns the span's extra fields, allocating them; call with mu held.
+func (s *Span) extra() *spanExtra {
+	if s.x == nil {
+		s.x = &spanExtra{}
+	}
+	return s.x
 }
 
 // SpanOption configures a span at start.
-type SpanOption func(*spanConfig)
+type SpanOption func(*Span)
 
-type spanConfig struct {
-	typ       SpanType
+// startOptions are StartSpan's inputs that are not part of the span itself.
+// They live in the span (not in a separate struct) so that applying options
+// costs no allocation.
+type startOptions struct {
 	parent    SpanContext
 	sessionID string
-	start     time.Time
-	model     string
-	provider  string
-	tool      string
-	attrs     []Attr
 	newTrace  bool
 }
 
 // WithType sets the span's type (default TypeCustom).
-func WithType(t SpanType) SpanOption { return func(c *spanConfig) { c.typ = t } }
+func WithType(t SpanType) SpanOption { return func(s *Span) { s.hdr.typ = t } }
 
 // WithParent makes the span a child of sc instead of the context's span.
-func WithParent(sc SpanContext) SpanOption { return func(c *spanConfig) { c.parent = sc } }
+func WithParent(sc SpanContext) SpanOption { return func(s *Span) { s.opts.parent = sc } }
 
 // WithNewTrace starts a new trace even when the context holds a span.
-func WithNewTrace() SpanOption { return func(c *spanConfig) { c.newTrace = true } }
+func WithNewTrace() SpanOption { return func(s *Span) { s.opts.newTrace = true } }
 
 // WithSessionID sets the span's session instead of the context's.
-func WithSessionID(id string) SpanOption { return func(c *spanConfig) { c.sessionID = id } }
+func WithSessionID(id string) SpanOption { return func(s *Span) { s.opts.sessionID = id } }
 
 // WithStartTime sets the start time (default now).
-func WithStartTime(t time.Time) SpanOption { return func(c *spanConfig) { c.start = t } }
+func WithStartTime(t time.Time) SpanOption { return func(s *Span) { s.hdr.start = t.UnixNano() } }
 
 // WithModel sets the model and provider of an LLM call; the span-start event
 // carries them too.
 func WithModel(model, provider string) SpanOption {
-	return func(c *spanConfig) { c.model, c.provider = model, provider }
+	return func(s *Span) { s.hdr.model, s.hdr.provider = model, provider }
 }
 
 // WithTool names the tool of a tool execution; the span-start event carries it.
-func WithTool(name string) SpanOption { return func(c *spanConfig) { c.tool = name } }
+func WithTool(name string) SpanOption { return func(s *Span) { s.hdr.tool = name } }
 
 // WithAttributes sets free attributes at start.
 func WithAttributes(attrs ...Attr) SpanOption {
-	return func(c *spanConfig) { c.attrs = append(c.attrs, attrs...) }
+	return func(s *Span) { s.attrs = append(s.attrs, attrs...) }
 }
 
 type spanKey struct{}
@@ -234,7 +246,7 @@ func (s *Span) SetModel(model, provider string) {
 // SetRequest sets an LLM call's request parameters and stop reason.
 func (s *Span) SetRequest(r LLMRequest) {
 	if s.lock() {
-		s.request = &r
+		s.extra().request = &r
 		s.mu.Unlock()
 	}
 }
@@ -259,7 +271,7 @@ func (s *Span) AddTokenUsage(u TokenUsage) {
 // framework (the collector computes its own beside it).
 func (s *Span) SetReportedCost(usd float64) {
 	if s.lock() {
-		s.cost = &usd
+		s.extra().cost = &usd
 		s.mu.Unlock()
 	}
 }
@@ -285,7 +297,8 @@ func (s *Span) SetResponse(text string) {
 // (links the call to the LLM output that asked for it) and its input.
 func (s *Span) SetTool(name, callID, input string) {
 	if s.lock() {
-		s.toolName, s.toolCallID, s.toolInput = name, callID, s.bound(input)
+		x := s.extra()
+		s.toolName, x.toolCallID, x.toolInput = name, callID, s.bound(input)
 		s.mu.Unlock()
 	}
 }
@@ -293,7 +306,8 @@ func (s *Span) SetTool(name, callID, input string) {
 // SetToolResult records a tool's output and whether it succeeded.
 func (s *Span) SetToolResult(output string, success bool) {
 	if s.lock() {
-		s.toolOutput, s.toolOK = s.bound(output), &success
+		x := s.extra()
+		x.toolOutput, x.toolOK = s.bound(output), &success
 		s.mu.Unlock()
 	}
 }
@@ -301,7 +315,8 @@ func (s *Span) SetToolResult(output string, success bool) {
 // SetFile records a file operation.
 func (s *Span) SetFile(path, operation string, bytes, lines int64) {
 	if s.lock() {
-		s.filePath, s.fileOp, s.fileBytes, s.fileLines = path, operation, bytes, lines
+		x := s.extra()
+		x.filePath, x.fileOp, x.fileBytes, x.fileLines = path, operation, bytes, lines
 		s.mu.Unlock()
 	}
 }
@@ -310,7 +325,8 @@ func (s *Span) SetFile(path, operation string, bytes, lines int64) {
 // client's).
 func (s *Span) SetAgent(agentName, userID string) {
 	if s.lock() {
-		s.agentName, s.userID = agentName, userID
+		x := s.extra()
+		x.agentName, x.userID = agentName, userID
 		s.mu.Unlock()
 	}
 }
@@ -318,7 +334,8 @@ func (s *Span) SetAgent(agentName, userID string) {
 // AddTags adds tags to the span.
 func (s *Span) AddTags(tags ...string) {
 	if s.lock() {
-		s.tags = append(s.tags, tags...)
+		x := s.extra()
+		x.tags = append(x.tags, tags...)
 		s.mu.Unlock()
 	}
 }
@@ -374,7 +391,7 @@ func (s *Span) AddEvent(name string, attrs ...Attr) {
 // SetStatus sets the outcome; End sets StatusOK when none was set.
 func (s *Span) SetStatus(st Status, message string) {
 	if s.lock() {
-		s.status, s.statusMsg = st, message
+		s.status, s.extra().statusMsg = st, message
 		s.mu.Unlock()
 	}
 }
@@ -394,6 +411,7 @@ func (s *Span) RecordError(err error) {
 		return
 	}
 	defer s.mu.Unlock()
+	x := s.extra()
 	s.status = StatusError
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
@@ -401,15 +419,15 @@ func (s *Span) RecordError(err error) {
 	case errors.Is(err, context.Canceled):
 		s.status = StatusCancelled
 	}
-	s.statusMsg = err.Error()
+	x.statusMsg = err.Error()
 	var coder ErrorCoder
 	if errors.As(err, &coder) {
-		s.errorCode = coder.ErrorCode()
+		x.errorCode = coder.ErrorCode()
 	} else {
-		s.errorCode = fmt.Sprintf("%T", err)
+		x.errorCode = fmt.Sprintf("%T", err)
 	}
 	s.events = append(s.events, event{name: "exception", time: time.Now().UnixNano(),
-		attrs: []Attr{String("exception.type", s.errorCode), String("exception.message", s.statusMsg)}})
+		attrs: []Attr{String("exception.type", x.errorCode), String("exception.message", x.statusMsg)}})
 }
 
 // End ends the span now and queues it for export. Later calls do nothing.
@@ -433,9 +451,13 @@ func (s *Span) EndAt(t time.Time) {
 	}
 	s.ended = true
 	usage, typ, status := s.usage, s.hdr.typ, s.status
+	var cost *float64
+	if s.x != nil {
+		cost = s.x.cost
+	}
 	s.mu.Unlock()
 	if s.sess != nil {
-		s.sess.record(typ, status, usage, s.hdr.parentID.IsZero(), s.cost)
+		s.sess.record(typ, status, usage, s.hdr.parentID.IsZero(), cost)
 	}
 	s.client.enqueue(record{span: s})
 }

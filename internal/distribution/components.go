@@ -25,8 +25,8 @@ import (
 
 	"github.com/agenttrace/agenttrace/exporter/redisexporter"
 	"github.com/agenttrace/agenttrace/exporter/sqliteexporter"
-	"github.com/agenttrace/agenttrace/extension/agenttraceapiextension"
 	"github.com/agenttrace/agenttrace/exporter/timescaledbexporter"
+	"github.com/agenttrace/agenttrace/extension/agenttraceapiextension"
 	"github.com/agenttrace/agenttrace/processor/reasoningchainprocessor"
 	"github.com/agenttrace/agenttrace/processor/tokencostprocessor"
 	"github.com/agenttrace/agenttrace/receiver/agenttracereceiver"

@@ -294,7 +294,9 @@ func (s *Store) GetSpan(ctx context.Context, traceID, spanID string) (storage.Sp
 }
 
 // QuerySpans returns spans matching q: newest first, or in Seq order after
-// q.AfterSeq.
+// q.AfterSeq. Seq comes from a sequence, so with several concurrent writers
+// a span may commit after one with a higher Seq; a follower that must not
+// miss any re-reads a short window behind its last Seq.
 func (s *Store) QuerySpans(ctx context.Context, q storage.SpanQuery) (storage.Page[storage.Span], error) {
 	var page storage.Page[storage.Span]
 	limit, err := checkLimit(q.Limit)

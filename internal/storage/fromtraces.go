@@ -1,7 +1,7 @@
 package storage
 
 import (
-	"encoding/json"
+	"strconv"
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -76,34 +76,30 @@ func mapJSON(m pcommon.Map) string {
 	if m.Len() == 0 {
 		return "{}"
 	}
-	b, err := json.Marshal(m.AsRaw())
-	if err != nil {
-		return "{}"
-	}
-	return string(b)
+	return string(appendMapJSON(make([]byte, 0, 64*m.Len()), m))
 }
 
-type eventJSON struct {
-	Name         string         `json:"name"`
-	TimeUnixNano uint64         `json:"time_unix_nano"`
-	Attributes   map[string]any `json:"attributes,omitempty"`
-}
-
+// eventsJSON encodes events as [{"name","time_unix_nano","attributes"}].
 func eventsJSON(evs ptrace.SpanEventSlice) string {
 	if evs.Len() == 0 {
 		return "[]"
 	}
-	out := make([]eventJSON, evs.Len())
+	b := make([]byte, 0, 96*evs.Len())
+	b = append(b, '[')
 	for i := 0; i < evs.Len(); i++ {
 		e := evs.At(i)
-		out[i] = eventJSON{Name: e.Name(), TimeUnixNano: uint64(e.Timestamp())}
-		if e.Attributes().Len() > 0 {
-			out[i].Attributes = e.Attributes().AsRaw()
+		if i > 0 {
+			b = append(b, ',')
 		}
+		b = append(b, `{"name":`...)
+		b = appendJSONString(b, e.Name())
+		b = append(b, `,"time_unix_nano":`...)
+		b = strconv.AppendUint(b, uint64(e.Timestamp()), 10)
+		if e.Attributes().Len() > 0 {
+			b = append(b, `,"attributes":`...)
+			b = appendMapJSON(b, e.Attributes())
+		}
+		b = append(b, '}')
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return "[]"
-	}
-	return string(b)
+	return string(append(b, ']'))
 }

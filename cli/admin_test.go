@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -88,4 +91,52 @@ func TestMigratePostgres(t *testing.T) {
 	r := run(t, nil, "migrate", "--storage", dsn, "--schema", schema)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "is up to date")
+}
+
+// TestAPICommand runs `agenttrace api` over a seeded SQLite file, reads it
+// with the CLI, and stops it.
+func TestAPICommand(t *testing.T) {
+	seeded := newTestAPI(t) // seeds the file; its own server is not used
+	var out, errOut syncBuffer
+	env := Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut,
+		LookupEnv: func(string) (string, bool) { return "", false }}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(ctx, []string{"api", "--storage", "sqlite://" + seeded.Store.Path(), "--listen", "127.0.0.1:0"}, env)
+	}()
+	var url string
+	require.Eventually(t, func() bool {
+		_, rest, ok := strings.Cut(out.String(), "dashboard on ")
+		url, _, _ = strings.Cut(rest, " ")
+		return ok && url != ""
+	}, 10*time.Second, 20*time.Millisecond, "the banner names the address: %s %s", out.String(), errOut.String())
+	assert.Contains(t, out.String(), "(store sqlite://"+seeded.Store.Path()+", no API keys)")
+
+	r := run(t, &testAPI{URL: url}, "traces", "list", "-o", "json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var traces []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &traces))
+	assert.Len(t, traces, 3)
+
+	cancel()
+	select {
+	case code := <-done:
+		assert.Equal(t, 0, code, errOut.String())
+	case <-time.After(15 * time.Second):
+		t.Fatal("api did not stop")
+	}
+
+	r = run(t, nil, "api", "--storage", "sqlite://x.db", "--listen", "0.0.0.0:0")
+	assert.Equal(t, ExitUsage, r.code)
+	assert.Contains(t, r.stderr, "api keys are required")
+	r = run(t, nil, "api", "--storage", "redis://x")
+	assert.Equal(t, ExitUsage, r.code)
+}
+
+func TestRedactDSN(t *testing.T) {
+	assert.Equal(t, "postgres://u:***@db:5432/x", redactDSN("postgres://u:secret@db:5432/x"))
+	assert.Equal(t, "postgres://u@db/x", redactDSN("postgres://u@db/x"))
+	assert.Equal(t, "sqlite://./a.db", redactDSN("sqlite://./a.db"))
 }

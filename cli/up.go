@@ -27,6 +27,9 @@ import (
 	"github.com/agenttrace/agenttrace/internal/storage/open"
 )
 
+// defaultReadyTimeout bounds the wait for a starting stack.
+const defaultReadyTimeout = 60 * time.Second
+
 // envUpChild marks the background process started by `up --detach`.
 const envUpChild = "AGENTTRACE_UP_CHILD"
 
@@ -87,7 +90,7 @@ pid file and log file in the data directory; 'agenttrace down' stops it,
 	f.IntVar(&o.portOffset, "port-offset", 0, "add N to every listening port (run a second stack beside the first)")
 	f.StringVar(&o.apiListen, "api-listen", defaultAPIEndpoint, "API and dashboard address, when the configuration does not host the API itself")
 	f.StringVar(&o.logLevel, "log-level", "", "collector log level: debug, info, warn, error (default warn; info with --detach)")
-	f.DurationVar(&o.readyTimeout, "ready-timeout", 60*time.Second, "how long to wait for the stack to become healthy")
+	f.DurationVar(&o.readyTimeout, "ready-timeout", defaultReadyTimeout, "how long to wait for the stack to become healthy")
 	return cmd
 }
 
@@ -469,8 +472,16 @@ func (a *app) detachUp(ctx context.Context, o *upOptions) error {
 	logStart, _ := logFile.Seek(0, io.SeekEnd)
 	fmt.Fprintf(logFile, "\n=== agenttrace up --detach, %s ===\n", time.Now().Format(time.RFC3339))
 
-	args := []string{"up", "--data-dir", dataDir, "--port-offset", strconv.Itoa(o.portOffset),
-		"--api-listen", o.apiListen, "--ready-timeout", o.readyTimeout.String()}
+	args := []string{"up", "--data-dir", dataDir}
+	if o.portOffset != 0 {
+		args = append(args, "--port-offset", strconv.Itoa(o.portOffset))
+	}
+	if o.apiListen != defaultAPIEndpoint {
+		args = append(args, "--api-listen", o.apiListen)
+	}
+	if o.readyTimeout != defaultReadyTimeout {
+		args = append(args, "--ready-timeout", o.readyTimeout.String())
+	}
 	if o.logLevel != "" {
 		args = append(args, "--log-level", o.logLevel)
 	}

@@ -485,11 +485,12 @@ func (u *UI) renderFeed() {
 			d.TypeIcon(s.Type) + " " + s.Type, s.Name, modelOrTool(s), d.SpanDuration(s.Status, s.DurationNanos), tokens,
 			d.SpanCost(s.CostUSD, s.Cost.Status), s.SessionID}
 		for c, text := range cells {
-			cell := tview.NewTableCell(tview.Escape(oneLine(text))).SetMaxWidth(maxWidth(c))
+			right := c >= 5 && c <= 7
+			cell := tview.NewTableCell(pad(tview.Escape(truncate(oneLine(text), maxWidth(c)))))
 			if c == 1 {
 				cell.SetTextColor(color)
 			}
-			if c >= 5 && c <= 7 {
+			if right {
 				cell.SetAlign(tview.AlignRight)
 			}
 			if c == 0 {
@@ -515,6 +516,18 @@ func (u *UI) renderFeed() {
 	}
 }
 
+// pad widens the gap between table columns to two cells.
+func pad(s string) string { return s + " " }
+
+// truncate cuts s to n characters with "…" (0: no limit).
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if n <= 0 || len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
 func maxWidth(col int) int {
 	switch col {
 	case 3:
@@ -527,7 +540,7 @@ func maxWidth(col int) int {
 
 func header(t *tview.Table, names []string, right map[int]bool) {
 	for i, n := range names {
-		c := tview.NewTableCell(n).SetSelectable(false).SetTextColor(tcell.ColorYellow).SetAttributes(tcell.AttrBold)
+		c := tview.NewTableCell(pad(n)).SetSelectable(false).SetTextColor(tcell.ColorYellow).SetAttributes(tcell.AttrBold)
 		if right[i] {
 			c.SetAlign(tview.AlignRight)
 		}
@@ -592,12 +605,17 @@ func (u *UI) renderSessions() {
 		}
 		cells := []string{name, d.Dash(s.AgentName), status, d.Int(s.TraceCount), d.Int(s.Tokens.Total), d.Cost(s.CostUSD)}
 		for c, text := range cells {
-			cell := tview.NewTableCell(tview.Escape(oneLine(text)))
+			text = oneLine(text)
 			switch c {
 			case 0:
-				cell.SetReference(s.SessionID).SetMaxWidth(28)
+				text = truncate(text, 28)
 			case 1:
-				cell.SetMaxWidth(16)
+				text = truncate(text, 16)
+			}
+			cell := tview.NewTableCell(pad(tview.Escape(text)))
+			switch c {
+			case 0:
+				cell.SetReference(s.SessionID)
 			case 2:
 				cell.SetTextColor(color)
 			default:

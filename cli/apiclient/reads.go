@@ -141,10 +141,3 @@ func (c *Client) Performance(ctx context.Context, query url.Values) (Performance
 	raw, err := c.getJSON(ctx, http.MethodGet, "/api/v1/metrics/performance", query, &s)
 	return s, raw, err
 }
-
-// TraceWaterfall returns a trace's waterfall rows.
-func (c *Client) TraceWaterfall(ctx context.Context, id string) (Waterfall, json.RawMessage, error) {
-	var w Waterfall
-	raw, err := c.getJSON(ctx, http.MethodGet, "/api/v1/traces/"+url.PathEscape(id)+"/waterfall", nil, &w)
-	return w, raw, err
-}

@@ -68,42 +68,39 @@ type Chain struct {
 
 // Span is one span.
 type Span struct {
-	TraceID       string    `json:"trace_id"`
-	SpanID        string    `json:"span_id"`
-	ParentSpanID  string    `json:"parent_span_id"`
-	SessionID     string    `json:"session_id"`
-	Name          string    `json:"name"`
-	Type          string    `json:"type"`
-	Status        string    `json:"status"`
-	StatusMessage string    `json:"status_message"`
-	ErrorCode     string    `json:"error_code"`
-	StartUnixNano int64     `json:"start_unix_nano"`
-	EndUnixNano   int64     `json:"end_unix_nano"`
-	DurationNanos int64     `json:"duration_ns"`
-	Model         string    `json:"model"`
-	Provider      string    `json:"provider"`
-	StopReason    string    `json:"stop_reason"`
-	Prompt        string    `json:"prompt"`
-	Response      string    `json:"response"`
-	Tool          *Tool     `json:"tool"`
-	File          *File     `json:"file"`
-	Tokens        *Tokens   `json:"tokens"`
-	CostUSD       *float64  `json:"cost_usd"`
-	Cost          SpanCost  `json:"cost"`
-	Framework     string    `json:"framework"`
-	AgentName     string    `json:"agent_name"`
-	ServiceName   string    `json:"service_name"`
-	Tags          []string  `json:"tags"`
-	Chain         *Chain    `json:"chain"`
-	Flags         []string  `json:"flags"`
-	Attributes    RawObject `json:"attributes"`
-	Seq           int64     `json:"seq"`
+	TraceID       string          `json:"trace_id"`
+	SpanID        string          `json:"span_id"`
+	ParentSpanID  string          `json:"parent_span_id"`
+	SessionID     string          `json:"session_id"`
+	Name          string          `json:"name"`
+	Type          string          `json:"type"`
+	Status        string          `json:"status"`
+	StatusMessage string          `json:"status_message"`
+	ErrorCode     string          `json:"error_code"`
+	StartUnixNano int64           `json:"start_unix_nano"`
+	EndUnixNano   int64           `json:"end_unix_nano"`
+	DurationNanos int64           `json:"duration_ns"`
+	Model         string          `json:"model"`
+	Provider      string          `json:"provider"`
+	StopReason    string          `json:"stop_reason"`
+	Prompt        string          `json:"prompt"`
+	Response      string          `json:"response"`
+	Tool          *Tool           `json:"tool"`
+	File          *File           `json:"file"`
+	Tokens        *Tokens         `json:"tokens"`
+	CostUSD       *float64        `json:"cost_usd"`
+	Cost          SpanCost        `json:"cost"`
+	Framework     string          `json:"framework"`
+	AgentName     string          `json:"agent_name"`
+	ServiceName   string          `json:"service_name"`
+	Tags          []string        `json:"tags"`
+	Chain         *Chain          `json:"chain"`
+	Flags         []string        `json:"flags"`
+	Attributes    json.RawMessage `json:"attributes"`
+	Seq           int64           `json:"seq"`
 	// Raw is the span's JSON as the live stream sent it (set by Follow).
 	Raw json.RawMessage `json:"-"`
 }
-
-// RawObject keeps a JSON value as it came.
-type RawObject = json.RawMessage
 
 // TreeNode is a span with its children (GET /traces/{id}/spans).
 type TreeNode struct {
@@ -281,31 +278,4 @@ type liveMessage struct {
 	Type    string            `json:"type"`
 	Spans   []json.RawMessage `json:"spans"`
 	LastSeq int64             `json:"last_seq"`
-}
-
-// WaterfallRow is one bar of a trace's waterfall.
-type WaterfallRow struct {
-	SpanID        string   `json:"span_id"`
-	ParentSpanID  string   `json:"parent_span_id"`
-	Name          string   `json:"name"`
-	Type          string   `json:"type"`
-	Status        string   `json:"status"`
-	Depth         int      `json:"depth"`
-	OffsetNanos   int64    `json:"offset_ns"`
-	DurationNanos int64    `json:"duration_ns"`
-	ChildCount    int      `json:"child_count"`
-	Model         string   `json:"model"`
-	ToolName      string   `json:"tool_name"`
-	TokensTotal   int64    `json:"tokens_total"`
-	CostUSD       *float64 `json:"cost_usd"`
-	Flags         []string `json:"flags"`
-}
-
-// Waterfall is a trace's spans in tree order with offsets.
-type Waterfall struct {
-	TraceID       string         `json:"trace_id"`
-	StartUnixNano int64          `json:"start_unix_nano"`
-	EndUnixNano   int64          `json:"end_unix_nano"`
-	DurationNanos int64          `json:"duration_ns"`
-	Rows          []WaterfallRow `json:"rows"`
 }

@@ -20,7 +20,7 @@ try {
   const errTrace = traces.find((t) => t.agent_name === 'research-assistant' && t.status === 'ok' && t.flags.length === 0) ?? traces[0];
   const session = (await api('/sessions?limit=5')).items.find((s) => s.trace_count >= 3) ?? (await api('/sessions?limit=1')).items[0];
 
-  for (const theme of ['dark', 'light']) {
+  for (const theme of ['light', 'dark']) {
     const browser = await launch({ width: 1440, height: 900, colorScheme: theme });
     const page = await browser.context.newPage();
     page.on('pageerror', (e) => console.error('page error:', e.message));

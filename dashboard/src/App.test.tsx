@@ -49,9 +49,9 @@ describe('App', () => {
   it('tells a new user how to send the first span', async () => {
     vi.stubGlobal('fetch', vi.fn((url: string) => emptyAPI(url)));
     renderAt('/');
-    expect(await screen.findByTestId('first-span-guide')).toHaveTextContent('curl -X POST http://127.0.0.1:4321/v1/spans');
-    expect(await screen.findByText('No tokens in this range.')).toBeInTheDocument();
-  });
+    expect(await screen.findByTestId('first-span-guide', undefined, { timeout: 8000 })).toHaveTextContent('curl -X POST http://127.0.0.1:4321/v1/spans');
+    expect(await screen.findByText('No tokens in this range.', undefined, { timeout: 8000 })).toBeInTheDocument();
+  }, 15_000);
 
   it('shows the first-span guide on an empty trace list', async () => {
     vi.stubGlobal('fetch', vi.fn((url: string) => emptyAPI(url)));
@@ -82,5 +82,12 @@ describe('App', () => {
     vi.stubGlobal('fetch', vi.fn(() => Promise.reject(new TypeError('Failed to fetch'))));
     renderAt('/traces/0123456789abcdef0123456789abcdef');
     expect((await screen.findAllByText(/Cannot reach the AgentTrace API/, undefined, { timeout: 8000 })).length).toBeGreaterThan(0);
+  }, 15_000);
+
+  it('shows an error state, not a blank page, when an answer has an unexpected shape', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    vi.stubGlobal('fetch', vi.fn(() => respond(200, {})));
+    renderAt('/');
+    expect(await screen.findByText('This page failed to render', undefined, { timeout: 8000 })).toBeInTheDocument();
   }, 15_000);
 });

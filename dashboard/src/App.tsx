@@ -1,7 +1,8 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
-import { BrowserRouter, Route, Routes } from 'react-router';
+import { BrowserRouter, Route, Routes, useLocation } from 'react-router';
 import { shouldRetry } from './api/queries';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { AppShell } from './components/Layout';
 import { EmptyState, LoadingState } from './components/States';
 import { LivePage } from './pages/LivePage';
@@ -38,34 +39,37 @@ function ThemeRoot({ children }: { children: ReactNode }) {
 }
 
 export function AppRoutes() {
+  const { pathname } = useLocation();
   return (
-    <Suspense
-      fallback={
-        <div className="page">
-          <LoadingState rows={8} />
-        </div>
-      }
-    >
-      <Routes>
-        <Route path="/" element={<OverviewPage />} />
-        <Route path="/sessions" element={<SessionsPage />} />
-        <Route path="/sessions/:sessionId" element={<SessionDetailPage />} />
-        <Route path="/traces" element={<TracesPage />} />
-        <Route path="/traces/:traceId" element={<TraceDetailPage />} />
-        <Route path="/costs" element={<CostsPage />} />
-        <Route path="/performance" element={<PerformancePage />} />
-        <Route path="/live" element={<LivePage />} />
-        <Route path="/settings" element={<SettingsPage />} />
-        <Route
-          path="*"
-          element={
-            <div className="page">
-              <EmptyState title="Page not found">There is nothing at this address.</EmptyState>
-            </div>
-          }
-        />
-      </Routes>
-    </Suspense>
+    <ErrorBoundary resetKey={pathname}>
+      <Suspense
+        fallback={
+          <div className="page">
+            <LoadingState rows={8} />
+          </div>
+        }
+      >
+        <Routes>
+          <Route path="/" element={<OverviewPage />} />
+          <Route path="/sessions" element={<SessionsPage />} />
+          <Route path="/sessions/:sessionId" element={<SessionDetailPage />} />
+          <Route path="/traces" element={<TracesPage />} />
+          <Route path="/traces/:traceId" element={<TraceDetailPage />} />
+          <Route path="/costs" element={<CostsPage />} />
+          <Route path="/performance" element={<PerformancePage />} />
+          <Route path="/live" element={<LivePage />} />
+          <Route path="/settings" element={<SettingsPage />} />
+          <Route
+            path="*"
+            element={
+              <div className="page">
+                <EmptyState title="Page not found">There is nothing at this address.</EmptyState>
+              </div>
+            }
+          />
+        </Routes>
+      </Suspense>
+    </ErrorBoundary>
   );
 }
 

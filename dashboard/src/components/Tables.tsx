@@ -15,8 +15,7 @@ export function TracesTable({ traces, showSession = true }: { traces: readonly T
           <tr>
             <th>Trace</th>
             <th>Status</th>
-            {showSession && <th>Agent</th>}
-            {showSession && <th>Session</th>}
+            {showSession && <th>Agent · session</th>}
             <th className="num">Spans</th>
             <th className="num">Duration</th>
             <th className="num">Tokens</th>
@@ -42,15 +41,13 @@ export function TracesTable({ traces, showSession = true }: { traces: readonly T
               <td>
                 <StatusBadge status={t.status} />
               </td>
-              {showSession && <td>{t.agent_name || <span className="muted">—</span>}</td>}
               {showSession && (
-                <td>
-                  {t.session_id ? (
+                <td className="cell-agent">
+                  <div>{t.agent_name || <span className="muted">—</span>}</div>
+                  {t.session_id && (
                     <Link to={`/sessions/${encodeURIComponent(t.session_id)}`} onClick={(e) => e.stopPropagation()} className="mono-link">
                       {t.session_id}
                     </Link>
-                  ) : (
-                    <span className="muted">—</span>
                   )}
                 </td>
               )}
@@ -103,7 +100,7 @@ export function SessionsTable({ sessions, compact = false }: { sessions: readonl
                   {s.name || s.session_id}
                 </Link>
                 <div className="cell-sub">
-                  <code>{s.session_id}</code>
+                  {s.name && <code>{s.session_id}</code>}
                   {s.error_count > 0 && <span className="text-error">{plural(s.error_count, 'error')}</span>}
                   <Flags flags={s.flags} />
                 </div>

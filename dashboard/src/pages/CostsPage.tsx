@@ -121,7 +121,7 @@ function CostTable({ rows, group }: { rows: readonly CostRow[]; group: CostGroup
                 ) : isTime(group) ? (
                   formatBucket(r.bucket_unix_nano ?? 0, group === 'hour') + (group === 'hour' ? ` · ${formatBucket(r.bucket_unix_nano ?? 0, false)}` : '')
                 ) : (
-                  r.key || <span className="muted">(none)</span>
+                  r.key || <span className="muted">{group === 'model' ? '(no model)' : '(none)'}</span>
                 )}
               </td>
               <td className="num">{formatInt(r.spans)}</td>

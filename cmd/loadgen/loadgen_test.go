@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/agenttrace/agenttrace/internal/storage/postgres/postgrestest"
 	atv1 "github.com/agenttrace/agenttrace/proto/agenttrace/v1"
 )
 
@@ -131,68 +132,10 @@ func TestOptionsValidate(t *testing.T) {
 // (default pipeline into SQLite) over every transport and checks its
 // sent == stored verification passes — and that it notices a shortfall.
 func TestSentEqualsStored(t *testing.T) {
-	bin := collectorBinary(t)
-	dir := t.TempDir()
-	port := func(network string) string {
-		if network == "udp" {
-			c, err := net.ListenPacket("udp", "127.0.0.1:0")
-			require.NoError(t, err)
-			defer c.Close()
-			return c.LocalAddr().String()
-		}
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		defer l.Close()
-		return l.Addr().String()
-	}
-	grpcAddr, httpAddr, udpAddr, otlpAddr := port("tcp"), port("tcp"), port("udp"), port("tcp")
-	db := filepath.Join(dir, "store.db")
-	cfg := fmt.Sprintf(`receivers:
-  agenttrace: {grpc: {endpoint: %q}, http: {endpoint: %q}, udp: {endpoint: %q}}
-  otlp: {protocols: {grpc: {endpoint: %q}}}
-processors:
-  memory_limiter: {check_interval: 1s, limit_mib: 512, spike_limit_mib: 128}
-  tokencost:
-exporters:
-  sqlite: {path: %q}
-service:
-  telemetry: {metrics: {level: none}}
-  pipelines:
-    traces: {receivers: [agenttrace, otlp], processors: [memory_limiter, tokencost], exporters: [sqlite]}
-`, grpcAddr, httpAddr, udpAddr, otlpAddr, db)
-	cfgPath := filepath.Join(dir, "config.yaml")
-	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o644))
-	logPath := filepath.Join(dir, "collector.log")
-	logf, err := os.Create(logPath)
-	require.NoError(t, err)
-	defer logf.Close()
-	cmd := exec.Command(bin, "--config", cfgPath)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			out, _ := os.ReadFile(logPath)
-			t.Logf("collector log:\n%s", out)
-		}
-	})
-	require.Eventually(t, func() bool {
-		resp, err := http.Get("http://" + httpAddr + "/health")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 30*time.Second, 100*time.Millisecond, "collector healthy")
-
+	c := startCollector(t, "sqlite: {path: %q}", filepath.Join(t.TempDir(), "store.db"))
+	grpcAddr, httpAddr, udpAddr, otlpAddr := c.grpc, c.http, c.udp, c.otlp
+	db := c.arg
+	cmd := c.cmd
 	for _, tc := range []struct{ transport, addr string }{
 		{"http", "http://" + httpAddr}, {"http-json", "http://" + httpAddr}, {"grpc", grpcAddr},
 		{"otlp", otlpAddr}, {"udp", udpAddr},
@@ -218,6 +161,101 @@ service:
 			assert.Greater(t, res.cpuSeconds, 0.0)
 		})
 	}
+}
+
+type collector struct {
+	grpc, http, udp, otlp string
+	arg                   string
+	cmd                   *exec.Cmd
+}
+
+// startCollector runs the real collector with the default processors and
+// the exporter given as YAML (exporterFmt formatted with arg, e.g. a path).
+func startCollector(t *testing.T, exporterFmt, arg string) collector {
+	t.Helper()
+	bin := collectorBinary(t)
+	dir := t.TempDir()
+	port := func(network string) string {
+		if network == "udp" {
+			c, err := net.ListenPacket("udp", "127.0.0.1:0")
+			require.NoError(t, err)
+			defer c.Close()
+			return c.LocalAddr().String()
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer l.Close()
+		return l.Addr().String()
+	}
+	c := collector{grpc: port("tcp"), http: port("tcp"), udp: port("udp"), otlp: port("tcp"), arg: arg}
+	exporter := fmt.Sprintf(exporterFmt, arg)
+	name := exporter[:strings.IndexByte(exporter, ':')]
+	cfg := fmt.Sprintf(`receivers:
+  agenttrace: {grpc: {endpoint: %q}, http: {endpoint: %q}, udp: {endpoint: %q}}
+  otlp: {protocols: {grpc: {endpoint: %q}}}
+processors:
+  memory_limiter: {check_interval: 1s, limit_mib: 512, spike_limit_mib: 128}
+  tokencost:
+exporters:
+  %s
+service:
+  telemetry: {metrics: {level: none}}
+  pipelines:
+    traces: {receivers: [agenttrace, otlp], processors: [memory_limiter, tokencost], exporters: [%s]}
+`, c.grpc, c.http, c.udp, c.otlp, exporter, name)
+	cfgPath := filepath.Join(dir, "config.yaml")
+	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o644))
+	logPath := filepath.Join(dir, "collector.log")
+	logf, err := os.Create(logPath)
+	require.NoError(t, err)
+	c.cmd = exec.Command(bin, "--config", cfgPath)
+	c.cmd.Stdout, c.cmd.Stderr = logf, logf
+	require.NoError(t, c.cmd.Start())
+	t.Cleanup(func() {
+		_ = c.cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = c.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			_ = c.cmd.Process.Kill()
+			<-done
+		}
+		logf.Close()
+		if t.Failed() {
+			out, _ := os.ReadFile(logPath)
+			t.Logf("collector log:\n%s", out)
+		}
+	})
+	require.Eventually(t, func() bool {
+		resp, err := http.Get("http://" + c.http + "/health")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 30*time.Second, 100*time.Millisecond, "collector healthy")
+	return c
+}
+
+// TestSentEqualsStoredPostgres is the same check through the timescaledb
+// exporter into a fresh schema of the real PostgreSQL (skipped when it is
+// unreachable — failed when CI=true).
+func TestSentEqualsStoredPostgres(t *testing.T) {
+	dsn, schema := postgrestest.Schema(t)
+	c := startCollector(t, "timescaledb: {dsn: %q, schema: "+schema+"}", dsn)
+	o := options{transport: "grpc", addr: c.grpc, workers: 2, batch: 100, maxSpans: 1400, duration: time.Minute,
+		sessions: true, sh: defaultShape, seed: 3, verify: "postgres:" + dsn, pgSchema: schema,
+		verifyTimeout: 30 * time.Second, timeout: 10 * time.Second}
+	require.NoError(t, o.validate())
+	res, err := run(context.Background(), o)
+	require.NoError(t, err)
+	var b strings.Builder
+	res.print(&b)
+	t.Log(b.String())
+	assert.True(t, res.ok(), "run failed: %s", res.verifyErr)
+	assert.EqualValues(t, 1400, res.stored)
+	assert.Greater(t, res.storedCost, 0.0)
 }
 
 // collectorBinary: $AGENTTRACE_COLLECTOR_BIN, else built into a temporary

@@ -164,7 +164,7 @@ func openStore(ctx context.Context, o options, runStart time.Time) (*store, erro
 		}
 		st.reader, st.close = s, s.Close
 	case "postgres":
-		s, err := postgres.Open(openCtx, postgres.Config{DSN: target, Schema: o.pgSchema})
+		s, err := postgres.Open(openCtx, postgres.Config{DSN: target, Schema: o.pgSchema, SkipMigrations: true})
 		if err != nil {
 			return nil, fmt.Errorf("verify: %w", err)
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/agenttrace/agenttrace/internal/canonical"
 	"github.com/agenttrace/agenttrace/internal/storage"
 	"github.com/agenttrace/agenttrace/internal/storage/sqlitestore"
+	atv1 "github.com/agenttrace/agenttrace/proto/agenttrace/v1"
 )
 
 // collectorBinary returns the collector to test against: $AGENTTRACE_COLLECTOR_BIN,
@@ -327,6 +328,42 @@ func TestIntegrationCollectorDown(t *testing.T) {
 			// Normal speed: the caller never waits for the network. 50 µs per
 			// span is ~25× the benchmark figure, room for a loaded CI machine.
 			assert.Less(t, perSpan, 50*time.Microsecond)
+		})
+	}
+}
+
+// TestIntegrationPartialBatch: the collector accepts the valid spans of a
+// mixed batch and names the invalid one; every exporter reports it as a
+// *PartialError with the counts (the load generator relies on them).
+func TestIntegrationPartialBatch(t *testing.T) {
+	col := startCollector(t)
+	good := func(id string) *atv1.Span {
+		return &atv1.Span{TraceId: strings.Repeat("ab", 16), SpanId: id, Name: "ok", Type: TypeTask,
+			StartTimeUnixNano: time.Now().UnixNano(), EndTimeUnixNano: time.Now().UnixNano() + 1000, Status: StatusOK}
+	}
+	bad := good("00000000000000ff")
+	bad.TraceId = "not-hex"
+	batch := &atv1.SpanBatch{ServiceName: "partial", Spans: []*atv1.Span{good("00000000000000a1"), bad, good("00000000000000a2")}}
+	for name, mk := range map[string]func() (Exporter, error){
+		"grpc":          func() (Exporter, error) { return NewGRPCExporter(GRPCOptions{Addr: col.grpc}) },
+		"http-protobuf": func() (Exporter, error) { return NewHTTPExporter(HTTPOptions{Endpoint: "http://" + col.http}) },
+		"http-json": func() (Exporter, error) {
+			return NewHTTPExporter(HTTPOptions{Endpoint: "http://" + col.http, JSON: true})
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e, err := mk()
+			require.NoError(t, err)
+			defer e.Shutdown(context.Background())
+			err = e.Export(context.Background(), batch)
+			var pe *PartialError
+			require.ErrorAs(t, err, &pe)
+			assert.EqualValues(t, 2, pe.Accepted)
+			assert.EqualValues(t, 1, pe.Rejected)
+			require.NotEmpty(t, pe.Errors)
+			assert.EqualValues(t, 1, pe.Errors[0].GetIndex())
+			assert.Equal(t, "trace_id", pe.Errors[0].GetField())
+			assert.EqualValues(t, 2, Accepted(3, err))
 		})
 	}
 }

@@ -2,7 +2,7 @@
 // against the real stack. Prints a Markdown table (docs/benchmarks.md,
 // "## Dashboard"). Usage:
 //   AGENTTRACE_COLLECTOR_BIN=../bin/agenttrace-collector npm run bench:waterfall [-- --spans 100000 --runs 3]
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { launch } from './lib/browser.mjs';
 import { buildLargeTrace, makeRng, sendSpans } from './lib/seed.mjs';
 import { startStack } from './lib/stack.mjs';
@@ -19,6 +19,7 @@ const median = (xs) => {
   return s[Math.floor(s.length / 2)];
 };
 
+const loadBefore = loadavg()[0];
 const stack = await startStack({ log: !!process.env.VERBOSE });
 const out = [];
 try {
@@ -131,7 +132,7 @@ try {
   console.log(`|---|---|---|---|---|---|---|---|---|---|---|---|`);
   console.log(`| ${N.toLocaleString('en-US')} | ${(body.byteLength / 1e6).toFixed(1)} MB | ${m('fetchStart')} ms | ${m('fetch')} ms | ${m('parse')} ms | ${m('render')} ms | **${m('tti')} ms** | ${m('domRows')} | ${m('clickMs')} ms | ${m('scrollMs')} ms | ${m('foldMs')} ms | ${m('expandMs')} ms |`);
   console.log(`\nwaterfall API measured alone (curl-like fetch from Node): ${apiMs.toFixed(0)} ms for ${(body.byteLength / 1e6).toFixed(1)} MB; ingest of ${N.toLocaleString('en-US')} spans over native HTTP: ${ingestMs} ms (+${storedMs} ms until the summary was complete)`);
-  console.log(`\nmedian of ${RUNS} page loads; ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}); Chromium ${process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'}`);
+  console.log(`\nmedian of ${RUNS} page loads; ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}); 1-min load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after; Chromium ${process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'}`);
 } finally {
   await stack.stop();
 }

@@ -9,7 +9,7 @@ import { PageHeader } from '../components/Layout';
 import { EmptyState, ErrorState, FirstSpanGuide, LoadingState } from '../components/States';
 import { StatusBadge } from '../components/StatusBadge';
 import { SessionsTable, TracesTable } from '../components/Tables';
-import { formatDateTime, formatDurationNs, formatInt, formatTokens } from '../lib/format';
+import { formatDateTime, formatDurationNs, formatInt, formatTokens, plural } from '../lib/format';
 
 export function SessionsPage() {
   const [sp, setSp] = useSearchParams();
@@ -124,7 +124,7 @@ export function SessionDetailPage() {
         <StatCard label="Cost" value={<Cost usd={d.cost_usd} hasTokens={d.tokens.total > 0} />} hint={d.unpriced_spans > 0 ? <span className="unpriced-note">{d.unpriced_spans} unpriced spans</span> : `${d.priced_spans} priced spans`} />
         <StatCard label="Tokens" value={formatTokens(d.tokens.total)} hint={`${formatTokens(d.tokens.input)} in · ${formatTokens(d.tokens.output + d.tokens.reasoning)} out`} />
         <StatCard label="Traces · spans" value={`${formatInt(d.trace_count)} · ${formatInt(d.span_count)}`} hint={`${d.llm_calls} LLM calls · ${d.tool_calls} tool calls`} />
-        <StatCard label={d.active ? 'Running for' : 'Duration'} value={formatDurationNs(duration)} hint={d.error_count > 0 ? <span className="text-error">{d.error_count} errors</span> : 'no errors'} />
+        <StatCard label={d.active ? 'Running for' : 'Duration'} value={formatDurationNs(duration)} hint={d.error_count > 0 ? <span className="text-error">{plural(d.error_count, 'error')}</span> : 'no errors'} />
       </div>
       <div className="grid-side">
         <Card title="Traces">

@@ -11,7 +11,7 @@ DASHBOARD_SRC := $(shell find dashboard/src dashboard/public -type f 2>/dev/null
                  dashboard/package.json dashboard/vite.config.ts dashboard/tsconfig.json
 
 .PHONY: all build dashboard run test test-go test-python test-dashboard test-e2e fuzz lint proto generate \
-        check-generated bench clean
+        check-generated bench clean test-faults
 
 all: build
 
@@ -36,10 +36,15 @@ run: build
 	./$(BIN)/agenttrace up
 
 ## test: everything — lint, Go tests (real PostgreSQL/Redis), fuzzers briefly, Python SDK, dashboard (Vitest + Chromium e2e)
-test: lint test-go fuzz test-python test-dashboard test-e2e
+test: lint test-go test-faults fuzz test-python test-dashboard test-e2e
 
 test-go:
 	$(GO) test -count=1 ./...
+
+## test-faults: PostgreSQL restart under load, Redis outage, collector restart (restarts the local
+## services, so it runs alone, after test-go)
+test-faults:
+	AGENTTRACE_FAULT_TESTS=1 $(GO) test -count=1 -run 'Restart|RedisDown' ./exporter/timescaledbexporter
 
 ## fuzz: run each fuzz target for FUZZTIME
 fuzz:

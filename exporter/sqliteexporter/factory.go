@@ -29,7 +29,9 @@ func createDefaultConfig() component.Config {
 	// One writer; batches of thousands of spans amortize each transaction.
 	queue.NumConsumers = 1
 	queue.Sizer = exporterhelper.RequestSizerTypeItems
-	queue.QueueSize = 200_000
+	// Spans with their prompts take a few KB each: 20,000 keeps the queue
+	// well under memory_limiter's 512 MiB; a full queue answers "retry later".
+	queue.QueueSize = 20_000
 	batch := queue.Batch.GetOrInsertDefault()
 	batch.FlushTimeout = 100 * time.Millisecond
 	batch.MinSize = 2_000

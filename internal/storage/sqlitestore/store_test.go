@@ -2,7 +2,9 @@ package sqlitestore
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -77,4 +79,32 @@ func TestConformance(t *testing.T) {
 		require.NoError(t, err)
 		return s
 	})
+}
+
+// BenchmarkWrite measures the embedded store's write path: batches of 2,000
+// spans (7-span traces, 2 KB prompts), as the exporter's queue delivers them.
+func BenchmarkWrite(b *testing.B) {
+	s, err := Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+	require.NoError(b, err)
+	defer s.Close()
+	prompt := strings.Repeat("You are a helpful research agent. ", 60)
+	const batchSize = 2000
+	n := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		batch := storage.Batch{Spans: make([]storage.Span, batchSize)}
+		for i := range batch.Spans {
+			tr := fmt.Sprintf("%032x", (n+i)/7+1)
+			sp := span(tr, fmt.Sprintf("%016x", (n+i)%7+1), "", canonical.StatusOK, int64(n+i)*1000+1, int64(n+i)*1000+900)
+			if (n+i)%7 != 0 {
+				sp.ParentSpanID = fmt.Sprintf("%016x", 1)
+			}
+			sp.Prompt = prompt
+			sp.Attributes = `{"gen_ai.request.model":"gpt-4o","agenttrace.span.type":"llm_call"}`
+			batch.Spans[i] = sp
+		}
+		n += batchSize
+		require.NoError(b, s.Write(context.Background(), batch))
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "spans/s")
 }

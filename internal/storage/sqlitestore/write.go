@@ -165,11 +165,13 @@ func (s *Store) Write(ctx context.Context, b storage.Batch) error {
 	}
 	defer tx.Rollback()
 
-	existing, err := loadExisting(ctx, tx, spans)
+	traceSessions, err := loadTraceSessions(ctx, tx, spans)
 	if err != nil {
 		return err
 	}
-	traceSessions, err := loadTraceSessions(ctx, tx, spans)
+	// Only a trace that already has a summary can hold spans this batch
+	// replaces; spans of new traces need no lookup.
+	existing, err := loadExisting(ctx, tx, spans, traceSessions)
 	if err != nil {
 		return err
 	}
@@ -297,51 +299,45 @@ func dedupe(in []storage.Span) []storage.Span {
 const contribColumns = "trace_id, span_id, session_id, type, status, tokens_input, tokens_cache_read, " +
 	"tokens_cache_write_5m, tokens_cache_write_1h, tokens_output, tokens_reasoning, cost_status, coalesce(cost_usd, 0)"
 
-func loadExisting(ctx context.Context, tx *sql.Tx, spans []storage.Span) (map[spanKey]existingSpan, error) {
+func loadExisting(ctx context.Context, tx *sql.Tx, spans []storage.Span, known map[string]traceSession) (map[spanKey]existingSpan, error) {
 	out := map[spanKey]existingSpan{}
-	traceIDs := map[string]struct{}{}
-	spanIDs := map[string]struct{}{}
+	var keys []spanKey
 	for i := range spans {
-		traceIDs[spans[i].TraceID] = struct{}{}
-		spanIDs[spans[i].SpanID] = struct{}{}
+		if _, ok := known[spans[i].TraceID]; ok {
+			keys = append(keys, spanKey{spans[i].TraceID, spans[i].SpanID})
+		}
 	}
-	tids := keys(traceIDs)
-	sids := keys(spanIDs)
-	for ti := 0; ti < len(tids); ti += 400 {
-		tchunk := tids[ti:min(ti+400, len(tids))]
-		for si := 0; si < len(sids); si += 400 {
-			schunk := sids[si:min(si+400, len(sids))]
-			q := "SELECT " + contribColumns + " FROM spans WHERE trace_id IN (" + placeholders(len(tchunk)) +
-				") AND span_id IN (" + placeholders(len(schunk)) + ")"
-			args := make([]any, 0, len(tchunk)+len(schunk))
-			for _, t := range tchunk {
-				args = append(args, t)
+	const chunk = 400
+	args := make([]any, 0, 2*chunk)
+	for i := 0; i < len(keys); i += chunk {
+		part := keys[i:min(i+chunk, len(keys))]
+		args = args[:0]
+		for _, k := range part {
+			args = append(args, k.trace, k.span)
+		}
+		q := "SELECT " + contribColumns + " FROM spans WHERE (trace_id, span_id) IN (VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?,?),", len(part)), ",") + ")"
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: read existing spans: %w", err)
+		}
+		for rows.Next() {
+			var e existingSpan
+			var typ, status string
+			c := &e.c
+			if err := rows.Scan(&c.TraceID, &c.SpanID, &c.SessionID, &typ, &status, &c.Tokens.Input, &c.Tokens.CacheRead,
+				&c.Tokens.CacheWrite5m, &c.Tokens.CacheWrite1h, &c.Tokens.Output, &c.Tokens.Reasoning,
+				&c.Cost.Status, &c.Cost.Total); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sqlite: scan existing span: %w", err)
 			}
-			for _, sp := range schunk {
-				args = append(args, sp)
-			}
-			rows, err := tx.QueryContext(ctx, q, args...)
-			if err != nil {
-				return nil, fmt.Errorf("sqlite: read existing spans: %w", err)
-			}
-			for rows.Next() {
-				var e existingSpan
-				var typ, status string
-				c := &e.c
-				if err := rows.Scan(&c.TraceID, &c.SpanID, &c.SessionID, &typ, &status, &c.Tokens.Input, &c.Tokens.CacheRead,
-					&c.Tokens.CacheWrite5m, &c.Tokens.CacheWrite1h, &c.Tokens.Output, &c.Tokens.Reasoning,
-					&c.Cost.Status, &c.Cost.Total); err != nil {
-					rows.Close()
-					return nil, fmt.Errorf("sqlite: scan existing span: %w", err)
-				}
-				c.Type, c.Status = canonical.SpanType(typ), canonical.Status(status)
-				e.status = c.Status
-				out[spanKey{c.TraceID, c.SpanID}] = e
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return nil, fmt.Errorf("sqlite: read existing spans: %w", err)
-			}
+			c.Type, c.Status = canonical.SpanType(typ), canonical.Status(status)
+			e.status = c.Status
+			out[spanKey{c.TraceID, c.SpanID}] = e
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("sqlite: read existing spans: %w", err)
 		}
 	}
 	return out, nil

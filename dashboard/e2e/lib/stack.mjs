@@ -82,8 +82,8 @@ async function waitForHTTP(url, what, timeoutMs) {
 
 /**
  * Starts the stack. Options: collectorBin (default $AGENTTRACE_COLLECTOR_BIN
- * or bin/agenttrace-collector), apiServerBin ($AGENTTRACE_APISERVER_BIN; else
- * `go run` of e2e/_apiserver when the collector cannot host the API),
+ * or bin/agenttrace-collector), $AGENTTRACE_APISERVER_BIN (else e2e/_apiserver is
+ * built when the collector cannot host the API),
  * log (write child output to the console).
  */
 export async function startStack(opts = {}) {
@@ -166,9 +166,12 @@ service:
     if (!hosted) {
       const dashArg = existsSync(join(builtDashboard, 'index.html')) ? ['-dashboard', builtDashboard] : [];
       const apiArgs = ['-db', db, '-endpoint', `127.0.0.1:${api}`, ...dashArg];
-      const child = process.env.AGENTTRACE_APISERVER_BIN
-        ? spawnLogged(resolve(process.env.AGENTTRACE_APISERVER_BIN), apiArgs)
-        : spawnLogged('go', ['run', './dashboard/e2e/_apiserver', ...apiArgs], { cwd: repoRoot });
+      // Built, not `go run`: signals must reach the server itself.
+      const apiBin = process.env.AGENTTRACE_APISERVER_BIN ? resolve(process.env.AGENTTRACE_APISERVER_BIN) : join(dir, 'apiserver');
+      if (!process.env.AGENTTRACE_APISERVER_BIN) {
+        execFileSync('go', ['build', '-o', apiBin, './dashboard/e2e/_apiserver'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'], timeout: 600_000 });
+      }
+      const child = spawnLogged(apiBin, apiArgs);
       const m = await waitForLine(child, /listening on (http:\/\/\S+)/, 'standalone API server', 180_000);
       apiURL = m[1];
     }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/agenttrace/agenttrace/internal/canonical"
@@ -11,8 +12,9 @@ import (
 )
 
 // Analytics read the raw spans, so they always agree with what was written
-// (and deleted). The hourly rollups serve long ranges and outlive span
-// retention; they are for dashboards and SQL users.
+// (and deleted) — except CostBreakdown, which reads whole hours from the
+// hourly rollup (kept exact by the writer's additive deltas) and only the
+// partial hours at the range's edges from raw spans.
 
 const (
 	failed   = "status IN ('error', 'timeout')"
@@ -78,10 +80,8 @@ func (s *Store) CostBreakdown(ctx context.Context, r storage.TimeRange, groupBy 
 	default:
 		return nil, fmt.Errorf("postgres: cost breakdown by %q: %w", groupBy, storage.ErrInvalidQuery)
 	}
-	w := rangeWhere(r)
-	rows, err := s.pool.Query(ctx, `SELECT `+key+` AS k, count(*), `+tokenSum+`,
-		coalesce(sum(cost_usd) FILTER (WHERE `+hasCost+`), 0), count(*) FILTER (WHERE cost_status = 'unpriced')
-		FROM spans`+w.sql()+` GROUP BY k ORDER BY k`, w.args...)
+	query, args := costBreakdownSQL(key, r)
+	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: cost breakdown: %w", err)
 	}
@@ -114,6 +114,65 @@ func (s *Store) CostBreakdown(ctx context.Context, r storage.TimeRange, groupBy 
 		sortCostRows(out)
 	}
 	return out, nil
+}
+
+// costBreakdownSQL reads whole hours of r from the hourly rollup
+// (span_metrics_hourly: a table the writer maintains, or a TimescaleDB
+// continuous aggregate) and only the partial hours at its edges from raw
+// spans, so a 30-day breakdown reads ~720 rollup rows per group instead of
+// every span. The rollup's bucket is the hour of the span's start, so the
+// parts never overlap. key groups both (its columns exist in both).
+func costBreakdownSQL(key string, r storage.TimeRange) (string, []any) {
+	const hour = int64(time.Hour)
+	lo := r.From
+	if lo != 0 && lo%hour != 0 {
+		lo += hour - lo%hour
+	}
+	hi := r.To
+	if hi != 0 {
+		hi -= hi % hour
+	}
+	rawKey := key
+	rollKey := strings.ReplaceAll(key, "start_time", "bucket")
+	rawPart := func(from, to int64) string {
+		return `SELECT ` + rawKey + ` AS k, count(*) AS n, ` + tokenSum + `,
+			coalesce(sum(cost_usd) FILTER (WHERE ` + hasCost + `), 0) AS cost,
+			count(*) FILTER (WHERE cost_status = 'unpriced') AS unpriced
+			FROM spans WHERE start_ns >= ` + strconv.FormatInt(from, 10) + ` AND start_ns < ` + strconv.FormatInt(to, 10) +
+			` AND start_time >= '` + startTime(from).Format(time.RFC3339Nano) + `' AND start_time <= '` +
+			startTime(to).Format(time.RFC3339Nano) + `' GROUP BY 1`
+	}
+	if hi != 0 && hi <= lo { // within one hour: raw spans only
+		w := rangeWhere(r)
+		return `SELECT ` + rawKey + ` AS k, count(*), ` + tokenSum + `,
+			coalesce(sum(cost_usd) FILTER (WHERE ` + hasCost + `), 0), count(*) FILTER (WHERE cost_status = 'unpriced')
+			FROM spans` + w.sql() + ` GROUP BY k ORDER BY k`, w.args
+	}
+	var parts []string
+	if r.From != 0 && r.From < lo {
+		parts = append(parts, rawPart(r.From, lo))
+	}
+	roll := `SELECT ` + rollKey + ` AS k, sum(spans)::bigint, sum(tokens_input)::bigint, sum(tokens_cache_read)::bigint,
+		sum(tokens_cache_write_5m)::bigint, sum(tokens_cache_write_1h)::bigint, sum(tokens_output)::bigint,
+		sum(tokens_reasoning)::bigint, sum(cost_usd), sum(unpriced_spans)::bigint FROM span_metrics_hourly`
+	var conds []string
+	if lo != 0 {
+		conds = append(conds, `bucket >= '`+startTime(lo).Format(time.RFC3339)+`'`)
+	}
+	if hi != 0 {
+		conds = append(conds, `bucket < '`+startTime(hi).Format(time.RFC3339)+`'`)
+	}
+	if len(conds) > 0 {
+		roll += ` WHERE ` + strings.Join(conds, " AND ")
+	}
+	parts = append(parts, roll+` GROUP BY 1`)
+	if r.To != 0 && hi < r.To {
+		parts = append(parts, rawPart(hi, r.To))
+	}
+	return `SELECT k, sum(n)::bigint, sum(ti)::bigint, sum(tcr)::bigint, sum(tw5)::bigint, sum(tw1)::bigint,
+		sum(tout)::bigint, sum(tr)::bigint, coalesce(sum(cost), 0), sum(unpriced)::bigint
+		FROM (` + strings.Join(parts, "\nUNION ALL\n") + `) AS p(k, n, ti, tcr, tw5, tw1, tout, tr, cost, unpriced)
+		WHERE n > 0 GROUP BY k ORDER BY k`, nil
 }
 
 func sortCostRows(rows []storage.CostRow) {

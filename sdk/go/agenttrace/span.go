@@ -129,7 +129,13 @@ func WithNewTrace() SpanOption { return func(s *Span) { s.opts.newTrace = true }
 func WithSessionID(id string) SpanOption { return func(s *Span) { s.opts.sessionID = id } }
 
 // WithStartTime sets the start time (default now).
-func WithStartTime(t time.Time) SpanOption { return func(s *Span) { s.hdr.start = t.UnixNano() } }
+func WithStartTime(t time.Time) SpanOption {
+	return func(s *Span) {
+		if !t.IsZero() {
+			s.hdr.start = t.UnixNano()
+		}
+	}
+}
 
 // WithModel sets the model and provider of an LLM call; the span-start event
 // carries them too.

@@ -1,0 +1,5 @@
+//go:build !race
+
+package agenttrace
+
+const raceEnabled = false

@@ -87,7 +87,7 @@ export function firstSpanCommand(nowMs: number = Date.now(), ingest = 'http://12
     response: 'Hello!',
     usage: { input_tokens: 9, output_tokens: 3 },
   };
-  return `curl -X POST ${ingest}/v1/spans \\\n  -H 'Content-Type: application/json' \\\n  -d '${JSON.stringify({ spans: [span] }, null, 2)}'`;
+  return `curl -X POST ${ingest}/v1/spans \\\n  -H 'Content-Type: application/json' \\\n  -d '${JSON.stringify({ spans: [span] })}'`;
 }
 
 /** Tells a new user how to send the first span. */

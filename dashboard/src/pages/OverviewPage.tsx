@@ -64,16 +64,16 @@ function SummaryCards() {
           testId="stat-latency"
           label="p95 LLM latency"
           icon={<Timer size={15} />}
-          value={c.latency_p95_ms === null ? '—' : formatMs(c.latency_p95_ms)}
+          value={c.latency_p95_ms === null || c.llm_calls === 0 ? '—' : formatMs(c.latency_p95_ms)}
           percent={change.latency_p95_ms.percent}
           polarity="up-bad"
-          hint={c.latency_p50_ms !== null ? `p50 ${formatMs(c.latency_p50_ms)}` : undefined}
+          hint={c.latency_p50_ms !== null && c.llm_calls > 0 ? `p50 ${formatMs(c.latency_p50_ms)}` : undefined}
         />
         <StatCard
           testId="stat-errors"
           label="Error rate"
           icon={<AlertTriangle size={15} />}
-          value={formatPercent(c.error_rate)}
+          value={c.spans === 0 ? '—' : formatPercent(c.error_rate)}
           percent={change.error_rate.percent}
           polarity="up-bad"
           hint={`${formatInt(c.errors)} of ${formatInt(c.spans)} spans`}

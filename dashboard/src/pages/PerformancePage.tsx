@@ -18,9 +18,9 @@ export function PerformancePage() {
     <div className="page" data-testid="page-performance">
       <PageHeader title="Performance" subtitle={`Latency percentiles, throughput and errors · ${RANGE_LABELS[range].toLowerCase()}`} actions={<RangePicker />} />
       <div className="stats">
-        <StatCard label="p50 LLM latency" value={cur?.latency_p50_ms != null ? formatMs(cur.latency_p50_ms) : '—'} percent={summary.data?.change.latency_p50_ms.percent ?? null} polarity="up-bad" />
-        <StatCard label="p95 LLM latency" value={cur?.latency_p95_ms != null ? formatMs(cur.latency_p95_ms) : '—'} percent={summary.data?.change.latency_p95_ms.percent ?? null} polarity="up-bad" />
-        <StatCard label="Error rate" value={formatPercent(errors.data?.rate ?? null)} percent={summary.data?.change.error_rate.percent ?? null} polarity="up-bad" hint={errors.data ? `${formatInt(errors.data.errors)} of ${formatInt(errors.data.spans)} spans` : undefined} />
+        <StatCard label="p50 LLM latency" value={cur?.latency_p50_ms != null && cur.llm_calls > 0 ? formatMs(cur.latency_p50_ms) : '—'} percent={summary.data?.change.latency_p50_ms.percent ?? null} polarity="up-bad" />
+        <StatCard label="p95 LLM latency" value={cur?.latency_p95_ms != null && cur.llm_calls > 0 ? formatMs(cur.latency_p95_ms) : '—'} percent={summary.data?.change.latency_p95_ms.percent ?? null} polarity="up-bad" />
+        <StatCard label="Error rate" value={errors.data && errors.data.spans > 0 ? formatPercent(errors.data.rate) : '—'} percent={summary.data?.change.error_rate.percent ?? null} polarity="up-bad" hint={errors.data ? `${formatInt(errors.data.errors)} of ${formatInt(errors.data.spans)} spans` : undefined} />
         <StatCard label="Spans" value={cur ? formatInt(cur.spans) : '—'} percent={summary.data?.change.spans.percent ?? null} polarity="neutral" />
       </div>
       <PerfSection group="type" title="Latency by span type" />

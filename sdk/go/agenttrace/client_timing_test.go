@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	atv1 "github.com/agenttrace/agenttrace/proto/agenttrace/v1"
 )
 
@@ -119,7 +121,7 @@ func BenchmarkEncode(b *testing.B) {
 	defer reportCPU(b, cpu)
 	for b.Loop() {
 		p := c.toProto(record{span: s})
-		if _, err := protoMarshal(p); err != nil {
+		if _, err := proto.Marshal(p); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	atv1 "github.com/agenttrace/agenttrace/proto/agenttrace/v1"
@@ -84,5 +83,3 @@ func protoAttributes(attrs []Attr) map[string]*structpb.Value {
 	}
 	return m
 }
-
-func protoMarshal(m proto.Message) ([]byte, error) { return proto.Marshal(m) }

@@ -275,7 +275,7 @@ func collectorBinary(t *testing.T) string {
 		}
 		return bin
 	}
-	if testing.Short() {
+	if testing.Short() && os.Getenv("CI") != "true" {
 		fail("-short: not building the collector (set AGENTTRACE_COLLECTOR_BIN)")
 	}
 	bin := filepath.Join(t.TempDir(), "agenttrace-collector")

@@ -1,5 +1,5 @@
 import { QueryClientProvider } from '@tanstack/react-query';
-import { render, screen } from '@testing-library/react';
+import { fireEvent, render, screen } from '@testing-library/react';
 import { MemoryRouter } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { makeQueryClient, AppRoutes } from './App';
@@ -90,4 +90,19 @@ describe('App', () => {
     renderAt('/');
     expect(await screen.findByText('This page failed to render', undefined, { timeout: 8000 })).toBeInTheDocument();
   }, 15_000);
+
+  it('tests a key before saving it, then saves it', async () => {
+    const fetchMock = vi.fn((url: string) => emptyAPI(url));
+    vi.stubGlobal('fetch', fetchMock);
+    renderAt('/settings');
+    const key = 'secret-key-0123456789';
+    fireEvent.change(await screen.findByLabelText('API key'), { target: { value: key } });
+    fireEvent.click(screen.getByRole('button', { name: 'Test connection' }));
+    expect(await screen.findByText('The API accepted this key.')).toBeInTheDocument();
+    const tested = fetchMock.mock.calls.map((c) => c as unknown as [string, RequestInit]).find(([u]) => u.startsWith('/api/v1/sessions?limit=1'));
+    expect((tested?.[1].headers as Record<string, string>).Authorization).toBe(`Bearer ${key}`);
+    expect(useUI.getState().apiKey).toBe('');
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect(useUI.getState().apiKey).toBe(key);
+  });
 });

@@ -35,17 +35,16 @@ function isErrorBody(v: unknown): v is ApiErrorBody {
   return typeof e === 'object' && e !== null && 'message' in e;
 }
 
-export function authHeaders(): Record<string, string> {
-  const key = useUI.getState().apiKey;
+export function authHeaders(key: string = useUI.getState().apiKey): Record<string, string> {
   return key ? { Authorization: `Bearer ${key}` } : {};
 }
 
-/** GETs an API path (relative to /api/v1) and returns its JSON body. */
-export async function apiGet<T>(path: string, params?: QueryParams, signal?: AbortSignal): Promise<T> {
+/** GETs an API path (relative to /api/v1) and returns its JSON body; `apiKey` overrides the saved key. */
+export async function apiGet<T>(path: string, params?: QueryParams, signal?: AbortSignal, apiKey?: string): Promise<T> {
   let res: Response;
   try {
     res = await fetch(`${API_PREFIX}${path}${toSearch(params)}`, {
-      headers: { Accept: 'application/json', ...authHeaders() },
+      headers: { Accept: 'application/json', ...authHeaders(apiKey) },
       signal,
     });
   } catch (e) {

@@ -31,15 +31,12 @@ export function SettingsPage() {
   };
   const test = async () => {
     setTesting(true);
-    const before = useUI.getState().apiKey;
-    useUI.getState().setApiKey(draft);
     try {
-      await apiGet<Page<Session>>('/sessions', { limit: 1 });
+      await apiGet<Page<Session>>('/sessions', { limit: 1 }, undefined, draft.trim());
       setResult({ ok: true });
     } catch (err) {
       setResult({ ok: false, message: err instanceof ApiError ? `${err.message} (HTTP ${err.status})` : String(err) });
     } finally {
-      useUI.getState().setApiKey(before);
       setTesting(false);
     }
   };

@@ -117,21 +117,24 @@ func startUI(t *testing.T, api *testAPI) *ui {
 	return x
 }
 
-// text is the screen as lines of text.
+// text is the screen as lines of text. It is read on the event goroutine:
+// the simulation screen's cells are written by every draw.
 func (x *ui) text() string {
-	cells, w, h := x.sim.GetContents()
 	var b strings.Builder
-	for y := 0; y < h; y++ {
-		for col := 0; col < w; col++ {
-			c := cells[y*w+col]
-			if len(c.Runes) == 0 || c.Runes[0] == 0 {
-				b.WriteByte(' ')
-				continue
+	x.update(func() {
+		cells, w, h := x.sim.GetContents()
+		for y := 0; y < h; y++ {
+			for col := 0; col < w; col++ {
+				c := cells[y*w+col]
+				if len(c.Runes) == 0 || c.Runes[0] == 0 {
+					b.WriteByte(' ')
+					continue
+				}
+				b.WriteString(string(c.Runes))
 			}
-			b.WriteString(string(c.Runes))
+			b.WriteByte('\n')
 		}
-		b.WriteByte('\n')
-	}
+	})
 	return b.String()
 }
 

@@ -49,6 +49,9 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.Client == nil {
 		return errors.New("tui: no API client")
 	}
+	if _, err := parseFilter(opts.Filter); err != nil {
+		return fmt.Errorf("filter: %w", err)
+	}
 	return New(opts).Run(ctx)
 }
 

@@ -358,6 +358,9 @@ func TestRates(t *testing.T) {
 
 func TestRunNeedsClient(t *testing.T) {
 	assert.ErrorContains(t, Run(context.Background(), Options{}), "no API client")
+	c, err := apiclient.New("http://127.0.0.1:1", "")
+	require.NoError(t, err)
+	assert.ErrorContains(t, Run(context.Background(), Options{Client: c, Filter: "colour=red"}), `filter: unknown filter "colour"`)
 }
 
 // The seeded data: one session with one trace, the research chain.

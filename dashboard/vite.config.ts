@@ -29,5 +29,8 @@ export default defineConfig({
     css: false,
     pool: 'threads',
     maxWorkers: 2,
+    // A busy 2-core CI machine renders the lazy pages slowly; a test waits
+    // for content, it does not time it.
+    testTimeout: 30000,
   },
 });

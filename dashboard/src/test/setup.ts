@@ -2,9 +2,9 @@ import '@testing-library/jest-dom/vitest';
 import { cleanup, configure } from '@testing-library/react';
 import { afterEach } from 'vitest';
 
-// findBy*/waitFor wait up to 5 s: on a busy 2-core CI machine the first
-// render of a lazy page can take longer than the 1 s default.
-configure({ asyncUtilTimeout: 5000 });
+// findBy*/waitFor wait up to 15 s: on a busy 2-core CI machine the first
+// render of a lazy page can take several seconds (1 s by default).
+configure({ asyncUtilTimeout: 15000 });
 
 afterEach(() => {
   cleanup();

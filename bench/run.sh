@@ -288,9 +288,9 @@ row() { # name label [throughput ratio]
 		"${3:-$(ratio "$(get "$1" SPANS_PER_S)" "$(get peer SPANS_PER_S)")}" "$(ratio "$(get "$1" CPU_US_PER_SPAN)" "$(get peer CPU_US_PER_SPAN)")"
 }
 storerow() { # name label
-	printf '| %s | %s | %s | %s | %s / %s %s | %s | %s |\n' "$2" "$(get "$1" SPANS_PER_S)" "$(get "$1" STORE_SPANS_PER_S)" \
+	printf '| %s | %s | %s | %s | %s / %s %s | %s | %s | %s |\n' "$2" "$(get "$1" SPANS_PER_S)" "$(get "$1" STORE_SPANS_PER_S)" \
 		"$(get "$1" P50_MS) / $(get "$1" P99_MS)" "$(get "$1" STORED)" "$(get "$1" ACKED)" "$(get "$1" VERIFY)" \
-		"$(get "$1" CPU_US_PER_SPAN)" "$(get "$1" PEAK_RSS_MB)"
+		"$(get "$1" RETRIES) / $(get "$1" FAILED)" "$(get "$1" CPU_US_PER_SPAN)" "$(get "$1" PEAK_RSS_MB)"
 }
 CPU_MODEL=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 {
@@ -323,9 +323,11 @@ CPU_MODEL=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 	echo
 	echo "Full pipeline (memory_limiter, tokencost) into the stores; \"end to end\" is stored spans over the load time plus the"
 	echo "time the store needed to catch up; \`-verify\` compares stored spans, token buckets and LLM calls with what was acknowledged."
+	echo "When the exporter's queue is full the collector answers 503 / Unavailable and the load generator backs off and resends"
+	echo "the batch (\"resends\"), so these phases run at the rate the pipeline accepts."
 	echo
-	echo "| pipeline | acknowledged spans/s | end to end spans/s | latency p50 / p99 ms | stored / acknowledged | CPU µs/span (during load) | peak RSS MB |"
-	echo "|---|---|---|---|---|---|---|"
+	echo "| pipeline | acknowledged spans/s | end to end spans/s | latency p50 / p99 ms | stored / acknowledged | resends / failed spans | CPU µs/span (during load) | peak RSS MB |"
+	echo "|---|---|---|---|---|---|---|---|"
 	storerow sqlite_http "native HTTP → SQLite, $STORE_SPANS spans"
 	storerow sqlite_otlp "OTLP gRPC → SQLite, $STORE_SPANS spans"
 	storerow sqlite_udp "native UDP → SQLite, open loop at $UDP_RATE spans/s"

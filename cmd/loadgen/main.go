@@ -48,6 +48,7 @@ type options struct {
 	label         string
 	seed          uint64
 	timeout       time.Duration
+	retries       int
 }
 
 func main() {
@@ -76,6 +77,7 @@ func main() {
 	flag.StringVar(&o.label, "label", "", "label for the results")
 	flag.Uint64Var(&o.seed, "seed", 1, "random seed")
 	flag.DurationVar(&o.timeout, "timeout", 10*time.Second, "per-request timeout")
+	flag.IntVar(&o.retries, "retries", 30, "resend a batch the collector pushed back (503, Unavailable) up to this many times, backing off 50 ms → 1 s")
 	flag.Parse()
 	if err := o.validate(); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
@@ -204,6 +206,7 @@ type counters struct {
 	tokens                                         [6]atomic.Int64 // acked spans' buckets
 	llmAcked                                       atomic.Int64
 	missed                                         atomic.Int64 // open loop: sends the workers could not start on time
+	retries                                        atomic.Int64 // batches sent again after back-pressure
 	firstErr                                       atomic.Pointer[string]
 }
 
@@ -336,6 +339,17 @@ func run(ctx context.Context, o options) (*result, error) {
 					open = append(open, id)
 				}
 				acked, err := s.send(rctx, spans, req)
+				// Back-pressure (full queue, memory_limiter): back off and send
+				// the same batch again, as a real client would.
+				for try, wait := 0, 50*time.Millisecond; err != nil && acked == 0 && try < o.retries &&
+					agenttrace.IsRetryable(err) && ctx.Err() == nil; try++ {
+					c.retries.Add(1)
+					time.Sleep(wait)
+					wait = min(2*wait, time.Second)
+					cancel()
+					rctx, cancel = context.WithTimeout(ctx, o.timeout)
+					acked, err = s.send(rctx, spans, req)
+				}
 				for _, id := range ended {
 					s.endSession(rctx, id)
 					open = remove(open, id)
@@ -393,6 +407,7 @@ func run(ctx context.Context, o options) (*result, error) {
 	res.elapsed = elapsed
 	res.sent, res.acked, res.failedSpans = c.sent.Load(), c.acked.Load(), c.failedSpans.Load()
 	res.requests, res.failedReqs, res.missed = c.requests.Load(), c.failedReqs.Load(), c.missed.Load()
+	res.retries = c.retries.Load()
 	for i := range res.tokens {
 		res.tokens[i] = c.tokens[i].Load()
 	}

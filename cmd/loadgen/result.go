@@ -22,6 +22,7 @@ type result struct {
 	requests    int64
 	failedReqs  int64
 	missed      int64
+	retries     int64
 	tokens      [6]int64 // input, output, cache read, cache write 5m, 1h, reasoning
 	llm         int64
 	partial     atomic.Bool
@@ -81,6 +82,9 @@ func (r *result) print(w io.Writer) {
 	fmt.Fprintf(w, "  sent %d spans in %d requests over %.2fs: %.0f spans/s acknowledged\n",
 		r.sent, r.requests, r.elapsed.Seconds(), r.spansPerSec())
 	fmt.Fprintf(w, "  acknowledged %d, failed %d spans (%d requests)", r.acked, r.failedSpans, r.failedReqs)
+	if r.retries > 0 {
+		fmt.Fprintf(w, ", %d resends after back-pressure", r.retries)
+	}
 	if r.missed > 0 {
 		fmt.Fprintf(w, ", %d sends missed their slot (offered rate not reached)", r.missed)
 	}
@@ -118,6 +122,7 @@ func (r *result) shell() string {
 	kv("FAILED", r.failedSpans)
 	kv("FAILED_REQUESTS", r.failedReqs)
 	kv("MISSED", r.missed)
+	kv("RETRIES", r.retries)
 	kv("ELAPSED_S", fmt.Sprintf("%.3f", r.elapsed.Seconds()))
 	kv("SPANS_PER_S", fmt.Sprintf("%.0f", r.spansPerSec()))
 	kv("P50_MS", fmt.Sprintf("%.2f", ms(r.p50)))

@@ -4,17 +4,21 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	atv1 "github.com/agenttrace/agenttrace/proto/agenttrace/v1"
@@ -412,4 +416,24 @@ func TestSplitBatch(t *testing.T) {
 	assert.Equal(t, 101, total)
 	assert.GreaterOrEqual(t, len(parts), 6)
 	assert.Len(t, huge.Prompt, 100_000, "the caller's span is not modified")
+}
+
+func TestIsRetryable(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{nil, false},
+		{fmt.Errorf("agenttrace: POST /v1/spans: %w", &httpStatusError{code: 503}), true},
+		{&httpStatusError{code: 429}, true},
+		{&httpStatusError{code: 400}, false},
+		{&PartialError{Accepted: 1, Rejected: 1}, false},
+		{fmt.Errorf("agenttrace: grpc SendSpans: %w", status.Error(codes.Unavailable, "sending queue is full")), true},
+		{status.Error(codes.ResourceExhausted, "memory"), true},
+		{status.Error(codes.InvalidArgument, "bad"), false},
+		{&net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}, true},
+		{errors.New("something else"), false},
+	} {
+		assert.Equal(t, tc.want, IsRetryable(tc.err), "%v", tc.err)
+	}
 }

@@ -2,8 +2,15 @@ package agenttrace
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"net"
+	"net/http"
+	"syscall"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -82,4 +89,31 @@ func protoAttributes(attrs []Attr) map[string]*structpb.Value {
 		m[a.Key] = v
 	}
 	return m
+}
+
+// IsRetryable reports whether err means the collector is pushing back
+// (HTTP 503 or 429, gRPC Unavailable or ResourceExhausted: a full queue,
+// memory_limiter) or cannot be reached, so the same batch may be sent again
+// later. Rejected spans (*PartialError) are not retryable.
+func IsRetryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pe *PartialError
+	if errors.As(err, &pe) {
+		return false
+	}
+	var he *httpStatusError
+	if errors.As(err, &he) {
+		return he.code == http.StatusServiceUnavailable || he.code == http.StatusTooManyRequests
+	}
+	if st, ok := status.FromError(err); ok {
+		switch st.Code() {
+		case codes.Unavailable, codes.ResourceExhausted:
+			return true
+		}
+		return false
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED)
 }

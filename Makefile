@@ -11,7 +11,7 @@ DASHBOARD_SRC := $(shell find dashboard/src dashboard/public -type f 2>/dev/null
                  dashboard/package.json dashboard/vite.config.ts dashboard/tsconfig.json
 
 .PHONY: all build dashboard run test test-go test-python test-dashboard test-e2e fuzz lint proto generate \
-        check-generated bench clean test-faults
+        check-generated bench bench-go bench-e2e clean test-faults
 
 all: build
 
@@ -81,9 +81,16 @@ generate: proto
 check-generated: generate
 	@git diff --exit-code -- proto || (echo "generated code is stale: run 'make generate' and commit" && exit 1)
 
-## bench: Go benchmarks of the hot paths
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/... ./processor/... ./receiver/... ./exporter/...
+## bench: Go benchmarks of the hot paths, then the end-to-end run against the stock collector peer
+bench: bench-go bench-e2e
+
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./internal/canonical ./internal/pricing ./internal/storage \
+		./internal/storage/sqlitestore ./processor/... ./sdk/go/...
+
+## bench-e2e: bench/run.sh — loadgen over every transport, SQLite, PostgreSQL, raw CopyFrom; writes docs/benchmarks.md
+bench-e2e: build
+	bench/run.sh
 
 clean:
 	rm -rf $(BIN)

@@ -3,6 +3,7 @@ package agenttracereceiver
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -370,16 +371,7 @@ func putValue(dst pcommon.Value, v *structpb.Value, depth int) {
 // sanitize makes text safe for every store: valid UTF-8 and no NUL bytes
 // (PostgreSQL text rejects NUL). Valid text is returned as is, unallocated.
 func sanitize(s string) string {
-	clean := utf8.ValidString(s)
-	if clean {
-		for i := 0; i < len(s); i++ {
-			if s[i] == 0 {
-				clean = false
-				break
-			}
-		}
-	}
-	if clean {
+	if strings.IndexByte(s, 0) < 0 && utf8.ValidString(s) {
 		return s
 	}
 	b := make([]byte, 0, len(s))

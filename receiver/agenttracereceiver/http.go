@@ -1,11 +1,11 @@
 package agenttracereceiver
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -119,7 +119,11 @@ func isProtobuf(req *http.Request) bool {
 }
 
 func readBody(w http.ResponseWriter, req *http.Request) ([]byte, bool) {
-	body, err := io.ReadAll(req.Body)
+	// Size the buffer from Content-Length (bounded by the body limit that
+	// wraps req.Body) instead of growing it by doubling.
+	buf := bytes.NewBuffer(make([]byte, 0, min(max(req.ContentLength, 512), 20<<20)))
+	_, err := buf.ReadFrom(req.Body)
+	body := buf.Bytes()
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {

@@ -214,7 +214,7 @@ func (s *Store) Performance(ctx context.Context, r storage.TimeRange, groupBy st
 		if err := rows.Scan(&p.Key, &p.Count, &p.Errors, &p.P50Ms, &p.P95Ms, &p.P99Ms, &p.AvgMs, &first, &last); err != nil {
 			return nil, fmt.Errorf("postgres: performance: %w", err)
 		}
-		p.PerSecond = perSecond(p.Count, r, first, last)
+		p.PerSecond = r.PerSecond(p.Count, first, last)
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
@@ -223,26 +223,10 @@ func (s *Store) Performance(ctx context.Context, r storage.TimeRange, groupBy st
 	return out, nil
 }
 
-// perSecond divides by the range length, or by the observed span of the
-// data where the range is open.
-func perSecond(n int64, r storage.TimeRange, first, last int64) float64 {
-	from, to := r.From, r.To
-	if from == 0 {
-		from = first
-	}
-	if to == 0 {
-		to = last
-	}
-	if to <= from {
-		return 0
-	}
-	return float64(n) / (float64(to-from) / 1e9)
-}
-
 // Errors returns the error rate and the most frequent error messages.
 func (s *Store) Errors(ctx context.Context, r storage.TimeRange, limit int) (storage.ErrorStats, error) {
 	var st storage.ErrorStats
-	limit, err := checkLimit(limit)
+	limit, err := storage.CheckLimit(limit)
 	if err != nil {
 		return st, err
 	}

@@ -148,16 +148,6 @@ func decodeCursor(s string, nIDs int) (*cursor, error) {
 	return &cursor{ns: ns, ids: parts[1:]}, nil
 }
 
-func checkLimit(limit int) (int, error) {
-	switch {
-	case limit == 0:
-		return storage.DefaultLimit, nil
-	case limit < 0 || limit > storage.MaxLimit:
-		return 0, fmt.Errorf("postgres: limit %d not in 1..%d: %w", limit, storage.MaxLimit, storage.ErrInvalidQuery)
-	}
-	return limit, nil
-}
-
 // where builds a WHERE clause with numbered arguments.
 type where struct {
 	conds []string
@@ -205,7 +195,7 @@ func likePattern(text string) string {
 // ListTraces returns trace summaries matching q, newest first.
 func (s *Store) ListTraces(ctx context.Context, q storage.TraceQuery) (storage.Page[storage.TraceSummary], error) {
 	var page storage.Page[storage.TraceSummary]
-	limit, err := checkLimit(q.Limit)
+	limit, err := storage.CheckLimit(q.Limit)
 	if err != nil {
 		return page, err
 	}
@@ -299,7 +289,7 @@ func (s *Store) GetSpan(ctx context.Context, traceID, spanID string) (storage.Sp
 // miss any re-reads a short window behind its last Seq.
 func (s *Store) QuerySpans(ctx context.Context, q storage.SpanQuery) (storage.Page[storage.Span], error) {
 	var page storage.Page[storage.Span]
-	limit, err := checkLimit(q.Limit)
+	limit, err := storage.CheckLimit(q.Limit)
 	if err != nil {
 		return page, err
 	}
@@ -372,7 +362,7 @@ func (s *Store) GetSession(ctx context.Context, id string) (storage.Session, err
 // ListSessions returns sessions matching q, newest first.
 func (s *Store) ListSessions(ctx context.Context, q storage.SessionQuery) (storage.Page[storage.Session], error) {
 	var page storage.Page[storage.Session]
-	limit, err := checkLimit(q.Limit)
+	limit, err := storage.CheckLimit(q.Limit)
 	if err != nil {
 		return page, err
 	}

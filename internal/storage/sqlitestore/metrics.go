@@ -200,26 +200,10 @@ func (s *Store) Performance(ctx context.Context, r storage.TimeRange, groupBy st
 			return nil, err
 		}
 		g.row.P50Ms, g.row.P95Ms, g.row.P99Ms = ps[0], ps[1], ps[2]
-		g.row.PerSecond = perSecond(g.row.Count, r, g.first, g.end)
+		g.row.PerSecond = r.PerSecond(g.row.Count, g.first, g.end)
 		out = append(out, g.row)
 	}
 	return out, nil
-}
-
-// perSecond is a rate over the query range, or over the group's own time
-// span when the range is open.
-func perSecond(n int64, r storage.TimeRange, first, last int64) float64 {
-	from, to := r.From, r.To
-	if from == 0 {
-		from = first
-	}
-	if to == 0 {
-		to = last
-	}
-	if to <= from {
-		return 0
-	}
-	return float64(n) / (float64(to-from) / 1e9)
 }
 
 // Errors returns the error rate and the most frequent error messages.

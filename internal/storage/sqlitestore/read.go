@@ -195,16 +195,6 @@ func decodeCursor(s string) (*cursor, error) {
 	return &cursor{start: n, id: id}, nil
 }
 
-func checkLimit(limit int) (int, error) {
-	switch {
-	case limit == 0:
-		return storage.DefaultLimit, nil
-	case limit < 0 || limit > storage.MaxLimit:
-		return 0, fmt.Errorf("%w: limit must be between 1 and %d", storage.ErrInvalidQuery, storage.MaxLimit)
-	}
-	return limit, nil
-}
-
 // where accumulates SQL conditions with their arguments.
 type where struct {
 	conds []string
@@ -235,7 +225,7 @@ func (w *where) timeRange(col string, r storage.TimeRange) {
 // ListTraces returns trace summaries matching q, newest first.
 func (s *Store) ListTraces(ctx context.Context, q storage.TraceQuery) (storage.Page[storage.TraceSummary], error) {
 	var page storage.Page[storage.TraceSummary]
-	limit, err := checkLimit(q.Limit)
+	limit, err := storage.CheckLimit(q.Limit)
 	if err != nil {
 		return page, err
 	}
@@ -337,7 +327,7 @@ func (s *Store) GetSpan(ctx context.Context, traceID, spanID string) (storage.Sp
 // q.AfterSeq when following new spans.
 func (s *Store) QuerySpans(ctx context.Context, q storage.SpanQuery) (storage.Page[storage.Span], error) {
 	var page storage.Page[storage.Span]
-	limit, err := checkLimit(q.Limit)
+	limit, err := storage.CheckLimit(q.Limit)
 	if err != nil {
 		return page, err
 	}
@@ -411,7 +401,7 @@ func (s *Store) GetSession(ctx context.Context, id string) (storage.Session, err
 // ListSessions returns sessions matching q, newest first.
 func (s *Store) ListSessions(ctx context.Context, q storage.SessionQuery) (storage.Page[storage.Session], error) {
 	var page storage.Page[storage.Session]
-	limit, err := checkLimit(q.Limit)
+	limit, err := storage.CheckLimit(q.Limit)
 	if err != nil {
 		return page, err
 	}

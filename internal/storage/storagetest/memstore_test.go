@@ -3,7 +3,6 @@ package storagetest
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -152,18 +151,8 @@ func (m *memStore) GetTrace(_ context.Context, id string) (storage.TraceSummary,
 	return tr, nil
 }
 
-func checkLimit(l int) (int, error) {
-	if l < 0 || l > storage.MaxLimit {
-		return 0, fmt.Errorf("limit %d: %w", l, storage.ErrInvalidQuery)
-	}
-	if l == 0 {
-		return storage.DefaultLimit, nil
-	}
-	return l, nil
-}
-
 func page[T any](items []T, limit int, cursor string) (storage.Page[T], error) {
-	limit, err := checkLimit(limit)
+	limit, err := storage.CheckLimit(limit)
 	if err != nil {
 		return storage.Page[T]{}, err
 	}
@@ -474,7 +463,7 @@ func (m *memStore) Performance(_ context.Context, r storage.TimeRange, groupBy s
 }
 
 func (m *memStore) Errors(_ context.Context, r storage.TimeRange, limit int) (storage.ErrorStats, error) {
-	limit, err := checkLimit(limit)
+	limit, err := storage.CheckLimit(limit)
 	if err != nil {
 		return storage.ErrorStats{}, err
 	}

@@ -11,9 +11,13 @@ package canonical
 
 // Canonical attribute keys written by AgentTrace components.
 const (
-	AttrSpanType       = "agenttrace.span.type"   // one of the SpanType values
-	AttrSpanStatus     = "agenttrace.span.status" // running, ok, error, cancelled, timeout
-	AttrSessionID      = "agenttrace.session.id"
+	AttrSpanType   = "agenttrace.span.type"   // one of the SpanType values
+	AttrSpanStatus = "agenttrace.span.status" // running, ok, error, cancelled, timeout
+	AttrSessionID  = "agenttrace.session.id"
+	// AttrProject is a resource attribute: the project (tenant) the spans
+	// belong to. When ingest keys are configured it is stamped from the
+	// authenticated key and overwrites whatever the client sent.
+	AttrProject        = "agenttrace.project"
 	AttrTags           = "agenttrace.tags" // string slice
 	AttrFramework      = "agenttrace.framework"
 	AttrFrameworkVer   = "agenttrace.framework.version"
@@ -189,3 +193,30 @@ const (
 	GenAICacheWriteTokensAlt = "gen_ai.usage.cache_write_input_tokens"
 	OITotalTokens            = "llm.token_count.total"
 )
+
+// DefaultProject is the project of spans that name none (local mode, or
+// ingest without keys).
+const DefaultProject = "default"
+
+// MaxProjectLen bounds a project name.
+const MaxProjectLen = 64
+
+// ValidProject reports whether name is a usable project name: 1–64 bytes of
+// [a-z0-9], '-', '_' or '.', starting with a letter or digit. Project names
+// appear in keys' configuration, API filters and storage partitions, so they
+// are kept to a plain alphabet.
+func ValidProject(name string) bool {
+	if name == "" || len(name) > MaxProjectLen {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case (c == '-' || c == '_' || c == '.') && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -212,9 +212,11 @@ type Span struct {
 	SDKVersion       string
 	Hostname         string
 	ServiceName      string
-	Tags             []string
-	AgentName        string
-	UserID           string
+	// Project is the resource's agenttrace.project, or DefaultProject.
+	Project   string
+	Tags      []string
+	AgentName string
+	UserID    string
 
 	// Reasoning chain (set by the reasoningchain processor; ChainStep is -1
 	// when absent).

@@ -76,6 +76,8 @@ func Read(dst *Span, span ptrace.Span, resource pcommon.Resource) {
 			dst.Hostname = v.AsString()
 		case TelemetrySDKVersion:
 			dst.SDKVersion = v.AsString()
+		case AttrProject:
+			dst.Project = v.AsString()
 		default:
 			// Session and user ids are sometimes set for the whole resource.
 			r.read(dst, k, v)
@@ -87,6 +89,11 @@ func Read(dst *Span, span ptrace.Span, resource pcommon.Resource) {
 		return true
 	})
 	r.resolve(dst, span)
+	if !ValidProject(dst.Project) {
+		// An unusable name is not trusted to pick a tenant; receivers with
+		// ingest keys stamp a valid one before this point.
+		dst.Project = DefaultProject
+	}
 }
 
 func (r *raw) read(dst *Span, k string, v pcommon.Value) {

@@ -113,6 +113,14 @@ func (id *Identity) Allow(n int) bool {
 	return id.limiter.AllowN(rateNow(), n)
 }
 
+// Limit returns the key's rate (per second) and burst; 0, 0 when unlimited.
+func (id *Identity) Limit() (perSecond float64, burst int) {
+	if id == nil || id.limiter == nil {
+		return 0, 0
+	}
+	return float64(id.limiter.Limit()), id.limiter.Burst()
+}
+
 // rateNow is the limiter clock (replaced in tests).
 var rateNow = time.Now
 

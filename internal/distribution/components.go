@@ -27,6 +27,8 @@ import (
 	"github.com/agenttrace/agenttrace/exporter/sqliteexporter"
 	"github.com/agenttrace/agenttrace/exporter/timescaledbexporter"
 	"github.com/agenttrace/agenttrace/extension/agenttraceapiextension"
+	"github.com/agenttrace/agenttrace/extension/agenttraceauthextension"
+	"github.com/agenttrace/agenttrace/processor/projectprocessor"
 	"github.com/agenttrace/agenttrace/processor/reasoningchainprocessor"
 	"github.com/agenttrace/agenttrace/processor/tokencostprocessor"
 	"github.com/agenttrace/agenttrace/receiver/agenttracereceiver"
@@ -44,6 +46,7 @@ func Components() (otelcol.Factories, error) {
 		pprofextension.NewFactory(),
 		filestorage.NewFactory(),
 		agenttraceapiextension.NewFactory(),
+		agenttraceauthextension.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err
@@ -73,6 +76,7 @@ func Components() (otelcol.Factories, error) {
 	factories.Processors, err = otelcol.MakeFactoryMap[processor.Factory](
 		memorylimiterprocessor.NewFactory(),
 		batchprocessor.NewFactory(),
+		projectprocessor.NewFactory(),
 		tokencostprocessor.NewFactory(),
 		reasoningchainprocessor.NewFactory(),
 	)

@@ -3,8 +3,11 @@ package agenttracereceiver
 import (
 	"errors"
 	"fmt"
+	"net"
+	"strings"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configauth"
 	"go.opentelemetry.io/collector/config/configgrpc"
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configoptional"
@@ -38,6 +41,11 @@ type Config struct {
 	// for EndSession answers (least recently used are forgotten first).
 	MaxTrackedSessions int `mapstructure:"max_tracked_sessions"`
 
+	// AllowUnauthenticated lets grpc, http or udp listen on a non-loopback
+	// address without an authenticator. Off by default: anyone who can reach
+	// such a port could write spans into any project.
+	AllowUnauthenticated bool `mapstructure:"allow_unauthenticated"`
+
 	_ struct{}
 }
 
@@ -51,6 +59,11 @@ type UDPConfig struct {
 	// Workers is the number of goroutines decoding and ingesting datagrams;
 	// one reader drains the socket into a bounded queue for them.
 	Workers int `mapstructure:"workers"`
+	// Auth names the authenticator (the agenttraceauth extension) that checks
+	// the api_key field of every datagram; datagrams without a valid key are
+	// dropped and counted. UDP has no headers, so the key travels in the
+	// SpanBatch itself.
+	Auth configoptional.Optional[configauth.Config] `mapstructure:"auth"`
 
 	_ struct{}
 }
@@ -80,6 +93,7 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("udp.workers: must be between 1 and 64, got %d", u.Workers))
 		}
 	}
+	errs = append(errs, c.validateExposure()...)
 	if u := c.Unix.Get(); c.Unix.HasValue() && u.Path == "" {
 		errs = append(errs, errors.New("unix.path: must not be empty"))
 	}
@@ -96,4 +110,46 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validateExposure refuses a listener reachable from other machines without
+// an authenticator, unless allow_unauthenticated says so. The unix socket is
+// not checked: its file permissions (0600) are its authentication.
+func (c *Config) validateExposure() []error {
+	if c.AllowUnauthenticated {
+		return nil
+	}
+	var errs []error
+	check := func(name, endpoint string, hasAuth bool) {
+		if endpoint != "" && !hasAuth && !isLoopback(endpoint) {
+			errs = append(errs, fmt.Errorf("%s.endpoint: %q is not a loopback address and %s.auth is not set; "+
+				"set %s.auth.authenticator (e.g. agenttraceauth) or allow_unauthenticated: true", name, endpoint, name, name))
+		}
+	}
+	if g := c.GRPC.Get(); c.GRPC.HasValue() {
+		check("grpc", g.NetAddr.Endpoint, g.Auth.HasValue())
+	}
+	if h := c.HTTP.Get(); c.HTTP.HasValue() {
+		check("http", h.NetAddr.Endpoint, h.Auth.HasValue())
+	}
+	if u := c.UDP.Get(); c.UDP.HasValue() {
+		check("udp", u.Endpoint, u.Auth.HasValue())
+	}
+	return errs
+}
+
+// isLoopback reports whether endpoint (host:port) only listens on the
+// loopback interface. An empty host, a wildcard or an unresolved name other
+// than localhost counts as exposed.
+func isLoopback(endpoint string) bool {
+	host, _, err := net.SplitHostPort(endpoint)
+	if err != nil {
+		host = endpoint
+	}
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

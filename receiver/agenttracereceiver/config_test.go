@@ -35,6 +35,8 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, 4, custom.UDP.Get().Workers)
 	assert.Equal(t, "/run/agenttrace/agenttrace.sock", custom.Unix.Get().Path)
 	assert.Equal(t, 131072, custom.MaxContentBytes)
+	assert.Equal(t, "agenttraceauth", custom.UDP.Get().Auth.Get().AuthenticatorID.String())
+	assert.Equal(t, "agenttraceauth", custom.GRPC.Get().Auth.Get().AuthenticatorID.String())
 
 	udpOnly := load("udp_only")
 	require.NoError(t, confmap.Validate(udpOnly))
@@ -45,4 +47,30 @@ func TestLoadConfig(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "at least one of grpc, http, udp, unix must be enabled")
 	assert.Contains(t, err.Error(), "max_attributes: must be >= 1")
+}
+
+// A listener other machines can reach needs an authenticator, unless the
+// operator opts out by name.
+func TestLoopbackOnlyWithoutAuth(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+	load := func(name string) *Config {
+		cfg := createDefaultConfig().(*Config)
+		sub, err := cm.Sub(component.NewIDWithName(Type, name).String())
+		require.NoError(t, err)
+		require.NoError(t, sub.Unmarshal(cfg))
+		return cfg
+	}
+	err = confmap.Validate(load("exposed"))
+	require.Error(t, err)
+	for _, want := range []string{
+		`grpc.endpoint: "0.0.0.0:14320" is not a loopback address and grpc.auth is not set`,
+		`http.endpoint: ":14321" is not a loopback address and http.auth is not set`,
+		`udp.endpoint: "192.0.2.10:14322" is not a loopback address and udp.auth is not set`,
+		"allow_unauthenticated: true",
+	} {
+		assert.Contains(t, err.Error(), want)
+	}
+	require.NoError(t, confmap.Validate(load("exposed_allowed")))
+	require.NoError(t, confmap.Validate(load("loopback")))
 }

@@ -23,6 +23,7 @@ const (
 	fieldSpans       = 1
 	fieldServiceName = 2
 	fieldSDKVersion  = 3
+	fieldAPIKey      = 4
 )
 
 // decodeBatchProto decodes a protobuf SpanBatch span by span, so one
@@ -38,7 +39,7 @@ func decodeBatchProto(data []byte) (*atv1.SpanBatch, error) {
 			return b, fmt.Errorf("malformed protobuf: %w", protowire.ParseError(n))
 		}
 		data = data[n:]
-		if typ != protowire.BytesType || num < fieldSpans || num > fieldSDKVersion {
+		if typ != protowire.BytesType || num < fieldSpans || num > fieldAPIKey {
 			n = protowire.ConsumeFieldValue(num, typ, data)
 			if n < 0 {
 				return b, fmt.Errorf("malformed protobuf in field %d: %w", num, protowire.ParseError(n))
@@ -64,6 +65,8 @@ func decodeBatchProto(data []byte) (*atv1.SpanBatch, error) {
 			b.ServiceName = sanitize(string(v))
 		case fieldSDKVersion:
 			b.SdkVersion = sanitize(string(v))
+		case fieldAPIKey:
+			b.ApiKey = string(v) // compared as is; never logged
 		}
 	}
 	return b, nil

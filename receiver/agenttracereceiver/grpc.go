@@ -39,9 +39,13 @@ func (r *agentTraceReceiver) startGRPC(ctx context.Context, host component.Host)
 }
 
 // grpcError maps an ingest result to a gRPC status: rejected spans are
-// InvalidArgument (with the full response as a status detail), a refusing
-// pipeline is Unavailable (retryable) unless its error is permanent.
+// InvalidArgument (with the full response as a status detail), a rate-limited
+// key is ResourceExhausted (retryable, with RetryInfo), a refusing pipeline
+// is Unavailable (retryable) unless its error is permanent.
 func grpcError(resp *atv1.SendSpansResponse, err error) error {
+	if isRateLimited(err) {
+		return status.Convert(err).Err()
+	}
 	if err != nil {
 		code := codes.Unavailable
 		if consumererror.IsPermanent(err) {
@@ -125,6 +129,8 @@ func sessionGRPCError(err error) error {
 		return status.Error(codes.InvalidArgument, err.Error())
 	case consumererror.IsPermanent(err):
 		return status.Error(codes.InvalidArgument, err.Error())
+	case isRateLimited(err):
+		return status.Convert(err).Err()
 	}
 	return status.Error(codes.Unavailable, err.Error())
 }

@@ -6,15 +6,20 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.uber.org/zap"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
@@ -26,7 +31,11 @@ func (r *agentTraceReceiver) startHTTP(ctx context.Context, host component.Host)
 	if cfg == nil {
 		return nil
 	}
-	srv, err := cfg.ToServer(ctx, host.GetExtensions(), r.set.TelemetrySettings, r.handler(transportHTTP))
+	// Auth failures (401) answer in the receiver's own JSON error shape.
+	srv, err := cfg.ToServer(ctx, host.GetExtensions(), r.set.TelemetrySettings, r.handler(transportHTTP),
+		confighttp.WithErrorHandler(func(w http.ResponseWriter, req *http.Request, msg string, code int) {
+			writeError(w, req, code, msg)
+		}))
 	if err != nil {
 		return err
 	}
@@ -171,6 +180,9 @@ func (r *agentTraceReceiver) handleSpans(w http.ResponseWriter, req *http.Reques
 		resp.Errors = append(resp.Errors, &atv1.SpanError{Index: int32(len(b.GetSpans())), Field: "spans", Message: err.Error()})
 	}
 	switch {
+	case isRateLimited(ierr):
+		setRetryAfter(w, ierr)
+		writeMessage(w, req, http.StatusTooManyRequests, resp)
 	case ierr != nil && consumererror.IsPermanent(ierr):
 		writeMessage(w, req, http.StatusBadRequest, resp)
 	case ierr != nil:
@@ -209,10 +221,25 @@ func writeSessionResult(w http.ResponseWriter, req *http.Request, resp proto.Mes
 		writeMessage(w, req, http.StatusOK, resp)
 	case errors.As(err, &bad), consumererror.IsPermanent(err):
 		writeError(w, req, http.StatusBadRequest, err.Error())
+	case isRateLimited(err):
+		setRetryAfter(w, err)
+		writeError(w, req, http.StatusTooManyRequests, status.Convert(err).Message())
 	default:
 		w.Header().Set("Retry-After", "1")
 		writeError(w, req, http.StatusServiceUnavailable, err.Error())
 	}
+}
+
+// setRetryAfter copies a rate-limit status's RetryInfo into Retry-After
+// (whole seconds, at least 1).
+func setRetryAfter(w http.ResponseWriter, err error) {
+	secs := int64(1)
+	for _, d := range status.Convert(err).Details() {
+		if ri, ok := d.(*errdetails.RetryInfo); ok {
+			secs = max(secs, int64(math.Ceil(ri.GetRetryDelay().AsDuration().Seconds())))
+		}
+	}
+	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
 }
 
 var jsonOut = protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true}
@@ -262,6 +289,10 @@ func codeName(code int) string {
 		return "too_large"
 	case http.StatusServiceUnavailable:
 		return "unavailable"
+	case http.StatusUnauthorized:
+		return "unauthenticated"
+	case http.StatusTooManyRequests:
+		return "rate_limited"
 	}
 	return strings.ReplaceAll(strings.ToLower(http.StatusText(code)), " ", "_")
 }

@@ -19,13 +19,18 @@ import (
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
+	"github.com/agenttrace/agenttrace/extension/agenttraceauthextension"
+	"github.com/agenttrace/agenttrace/internal/canonical"
 	atv1 "github.com/agenttrace/agenttrace/proto/agenttrace/v1"
 )
 
@@ -43,6 +48,12 @@ const (
 	reasonMalformed   = "malformed"
 	reasonOversize    = "oversize"
 	reasonRefused     = "refused_downstream"
+	// reasonUnauthenticated: a UDP datagram without a valid api_key (HTTP
+	// and gRPC requests are refused by the auth interceptor before they
+	// reach the receiver, as 401 / Unauthenticated).
+	reasonUnauthenticated = "unauthenticated"
+	// reasonRateLimited: the request's ingest key was over its spans/s limit.
+	reasonRateLimited = "rate_limited"
 )
 
 // maxReportedErrors caps the per-span errors returned in one response.
@@ -63,6 +74,8 @@ type agentTraceReceiver struct {
 	httpServer *http.Server
 	unixServer *http.Server
 	udpConn    *net.UDPConn
+	// udpAuth checks datagrams' api_key when udp.auth is set.
+	udpAuth agenttraceauthextension.SecretAuthenticator
 	// bound addresses (useful when configured with port 0)
 	grpcAddr, httpAddr net.Addr
 	wg                 sync.WaitGroup
@@ -159,7 +172,10 @@ func (r *agentTraceReceiver) countRejected(ctx context.Context, transport, reaso
 // ingest is the path every transport shares: validate and convert a batch,
 // hand the valid spans to the pipeline, and report per-span errors. A
 // non-nil error means the pipeline refused the valid spans (the client
-// should retry them); the response is still filled in.
+// should retry them), or the request's ingest key is over its rate limit
+// (a gRPC ResourceExhausted status: nothing was accepted); the response is
+// still filled in. An authenticated request's spans are stamped with the
+// key's project, overwriting anything the client sent.
 func (r *agentTraceReceiver) ingest(ctx context.Context, transport, format string, b *atv1.SpanBatch, decodeErrs map[int]error) (*atv1.SendSpansResponse, error) {
 	resp := &atv1.SendSpansResponse{}
 	obs := r.obs[transport]
@@ -170,7 +186,17 @@ func (r *agentTraceReceiver) ingest(ctx context.Context, transport, format strin
 			"batch of %d spans exceeds max_spans_per_batch %d; split it", n, r.cfg.MaxSpansPerBatch)}}
 		return resp, nil
 	}
+	ctx, id, lerr := agenttraceauthextension.Charge(ctx, len(b.GetSpans()))
+	if lerr != nil {
+		r.countRejected(ctx, transport, reasonRateLimited, len(b.GetSpans()))
+		resp.Rejected = int64(len(b.GetSpans()))
+		resp.Errors = []*atv1.SpanError{{Index: -1, Field: "spans", Message: status.Convert(lerr).Message()}}
+		return resp, lerr
+	}
 	td, errs := r.conv.convertBatch(b, decodeErrs)
+	if id != nil {
+		stampProject(td, id.Project)
+	}
 	if len(errs) > 0 {
 		r.countRejected(ctx, transport, reasonInvalidSpan, len(errs))
 		octx := obs.StartTracesOp(ctx)
@@ -199,6 +225,21 @@ func (r *agentTraceReceiver) ingest(ctx context.Context, transport, format strin
 	}
 	resp.Accepted = int64(n)
 	return resp, nil
+}
+
+// stampProject sets agenttrace.project on every resource of td.
+func stampProject(td ptrace.Traces, project string) {
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		rss.At(i).Resource().Attributes().PutStr(canonical.AttrProject, project)
+	}
+}
+
+// isRateLimited reports whether err is an ingest key's rate-limit refusal
+// (from this receiver or a processor further down the pipeline).
+func isRateLimited(err error) bool {
+	st, ok := status.FromError(err)
+	return ok && st.Code() == codes.ResourceExhausted
 }
 
 // summarize renders a response's errors as one line for logs and gRPC.

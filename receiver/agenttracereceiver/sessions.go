@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/agenttrace/agenttrace/extension/agenttraceauthextension"
 	"github.com/agenttrace/agenttrace/internal/canonical"
 	atv1 "github.com/agenttrace/agenttrace/proto/agenttrace/v1"
 )
@@ -117,10 +118,21 @@ func sessionMarker(id, event string) (ptrace.Traces, ptrace.Span) {
 	return td, sp
 }
 
+// consumeMarker sends a session marker down the pipeline. Like spans, it is
+// stamped with the project of the request's ingest key and counts as one
+// span against the key's rate limit.
 func (r *agentTraceReceiver) consumeMarker(ctx context.Context, transport string, td ptrace.Traces) error {
+	ctx, id, err := agenttraceauthextension.Charge(ctx, 1)
+	if err != nil {
+		r.countRejected(ctx, transport, reasonRateLimited, 1)
+		return err
+	}
+	if id != nil {
+		stampProject(td, id.Project)
+	}
 	obs := r.obs[transport]
 	octx := obs.StartTracesOp(ctx)
-	err := r.next.ConsumeTraces(octx, td)
+	err = r.next.ConsumeTraces(octx, td)
 	obs.EndTracesOp(octx, "session", 1, err)
 	return err
 }

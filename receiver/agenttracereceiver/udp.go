@@ -9,6 +9,8 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.uber.org/zap"
+
+	"github.com/agenttrace/agenttrace/extension/agenttraceauthextension"
 )
 
 // maxDatagram is larger than any UDP payload (65,507 bytes over IPv4), so a
@@ -31,6 +33,13 @@ func (r *agentTraceReceiver) startUDP(_ context.Context, host component.Host) er
 	if cfg.ReadBufferBytes > 0 {
 		setReadBuffer(conn, cfg.ReadBufferBytes, r.set.Logger)
 	}
+	if cfg.Auth.HasValue() {
+		r.udpAuth, err = udpAuthenticator(host, cfg.Auth.Get().AuthenticatorID)
+		if err != nil {
+			conn.Close()
+			return err
+		}
+	}
 	r.udpConn = conn
 	r.set.Logger.Info("Native UDP server listening", zap.String("endpoint", conn.LocalAddr().String()))
 	// One reader drains the socket as fast as it can into a bounded queue;
@@ -51,6 +60,20 @@ func (r *agentTraceReceiver) startUDP(_ context.Context, host component.Host) er
 		}()
 	}
 	return nil
+}
+
+// udpAuthenticator finds the extension named by udp.auth.authenticator; it
+// must authenticate raw secrets (agenttraceauth does).
+func udpAuthenticator(host component.Host, id component.ID) (agenttraceauthextension.SecretAuthenticator, error) {
+	ext, ok := host.GetExtensions()[id]
+	if !ok {
+		return nil, fmt.Errorf("udp.auth.authenticator: extension %q not found (add it under extensions and service.extensions)", id)
+	}
+	a, ok := ext.(agenttraceauthextension.SecretAuthenticator)
+	if !ok {
+		return nil, fmt.Errorf("udp.auth.authenticator: extension %q cannot check a datagram's api_key (use %s)", id, agenttraceauthextension.Type)
+	}
+	return a, nil
 }
 
 // udpQueueDatagrams bounds the datagrams read but not yet ingested (at most
@@ -114,6 +137,15 @@ func (r *agentTraceReceiver) handleDatagram(d []byte) {
 		r.countRejected(ctx, transportUDP, reasonMalformed, 1)
 		if len(b.GetSpans()) == 0 {
 			r.set.Logger.Debug("malformed UDP datagram dropped", zap.Int("bytes", len(d)), zap.Error(derr))
+			return
+		}
+	}
+	if r.udpAuth != nil {
+		var aerr error
+		ctx, aerr = r.udpAuth.AuthenticateSecret(ctx, b.GetApiKey())
+		if aerr != nil {
+			r.countRejected(ctx, transportUDP, reasonUnauthenticated, max(1, len(b.GetSpans())))
+			r.set.Logger.Debug("UDP datagram without a valid api_key dropped", zap.Int("spans", len(b.GetSpans())), zap.Error(aerr))
 			return
 		}
 	}

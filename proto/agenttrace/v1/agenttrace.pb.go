@@ -839,10 +839,14 @@ func (x *Span) GetAttributes() map[string]*structpb.Value {
 
 // SpanBatch is a batch of spans; one UDP datagram carries exactly one.
 type SpanBatch struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Spans         []*Span                `protobuf:"bytes,1,rep,name=spans,proto3" json:"spans,omitempty"`
-	ServiceName   string                 `protobuf:"bytes,2,opt,name=service_name,json=serviceName,proto3" json:"service_name,omitempty"` // becomes the resource's service.name
-	SdkVersion    string                 `protobuf:"bytes,3,opt,name=sdk_version,json=sdkVersion,proto3" json:"sdk_version,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Spans       []*Span                `protobuf:"bytes,1,rep,name=spans,proto3" json:"spans,omitempty"`
+	ServiceName string                 `protobuf:"bytes,2,opt,name=service_name,json=serviceName,proto3" json:"service_name,omitempty"` // becomes the resource's service.name
+	SdkVersion  string                 `protobuf:"bytes,3,opt,name=sdk_version,json=sdkVersion,proto3" json:"sdk_version,omitempty"`
+	// api_key authenticates a UDP datagram when the receiver's udp.authenticator
+	// is set (HTTP and gRPC send the key in the Authorization header instead;
+	// there this field is ignored). The collector never stores or logs it.
+	ApiKey        string `protobuf:"bytes,4,opt,name=api_key,json=apiKey,proto3" json:"api_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -894,6 +898,13 @@ func (x *SpanBatch) GetServiceName() string {
 func (x *SpanBatch) GetSdkVersion() string {
 	if x != nil {
 		return x.SdkVersion
+	}
+	return ""
+}
+
+func (x *SpanBatch) GetApiKey() string {
+	if x != nil {
+		return x.ApiKey
 	}
 	return ""
 }
@@ -1646,12 +1657,13 @@ const file_agenttrace_v1_agenttrace_proto_rawDesc = "" +
 	"\x0fAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12,\n" +
 	"\x05value\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\x05value:\x028\x01B\x14\n" +
-	"\x12_reported_cost_usd\"z\n" +
+	"\x12_reported_cost_usd\"\x93\x01\n" +
 	"\tSpanBatch\x12)\n" +
 	"\x05spans\x18\x01 \x03(\v2\x13.agenttrace.v1.SpanR\x05spans\x12!\n" +
 	"\fservice_name\x18\x02 \x01(\tR\vserviceName\x12\x1f\n" +
 	"\vsdk_version\x18\x03 \x01(\tR\n" +
-	"sdkVersion\":\n" +
+	"sdkVersion\x12\x17\n" +
+	"\aapi_key\x18\x04 \x01(\tR\x06apiKey\":\n" +
 	"\x0fSendSpanRequest\x12'\n" +
 	"\x04span\x18\x01 \x01(\v2\x13.agenttrace.v1.SpanR\x04span\"j\n" +
 	"\tSpanError\x12\x14\n" +

@@ -155,7 +155,14 @@ func TestHTTPIngestKeys(t *testing.T) {
 	h := startAuthReceiver(t)
 	body := mustJSON(t, &atv1.SpanBatch{Spans: []*atv1.Span{spoofingSpan("00000000000000a1")}})
 
-	resp, msg := doHTTP(t, h.url("/v1/spans"), body, http.Header{})
+	health, err := http.Get(h.url("/health"))
+	require.NoError(t, err)
+	health.Body.Close()
+	assert.Equal(t, http.StatusOK, health.StatusCode, "health needs no key")
+	resp, msg := doHTTP(t, h.url("/v1/sessions/start"), []byte(`{}`), http.Header{})
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "sessions need a key")
+
+	resp, msg = doHTTP(t, h.url("/v1/spans"), body, http.Header{})
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 	assert.Contains(t, msg, `"code":"unauthenticated"`)
 	assert.Contains(t, msg, "missing ingest key")

@@ -39,6 +39,19 @@ func (r *agentTraceReceiver) startHTTP(ctx context.Context, host component.Host)
 	if err != nil {
 		return err
 	}
+	if cfg.Auth.HasValue() {
+		// GET /health answers without a key, so load balancers and
+		// `agenttrace status` can probe an authenticated receiver; it
+		// reveals only that the receiver is up and its version.
+		authed := srv.Handler
+		srv.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			if req.Method == http.MethodGet && req.URL.Path == "/health" {
+				writeMessage(w, req, http.StatusOK, r.health())
+				return
+			}
+			authed.ServeHTTP(w, req)
+		})
+	}
 	ln, err := cfg.ToListener(ctx)
 	if err != nil {
 		return err

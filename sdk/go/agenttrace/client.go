@@ -75,7 +75,7 @@ func New(opts ...Option) (*Client, error) {
 	}
 	c.exporter = cfg.exporter
 	if c.exporter == nil {
-		e, err := exporterFromEnv(cfg.timeout)
+		e, err := exporterFromEnv(cfg.timeout, cfg.apiKey)
 		if err != nil {
 			cfg.logger.Printf("tracing disabled: %v", err)
 			cfg.disabled = true

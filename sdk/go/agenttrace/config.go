@@ -40,6 +40,7 @@ type config struct {
 	spanStart       bool
 	disabled        bool
 	logger          *log.Logger
+	apiKey          string
 }
 
 // Option configures a Client.
@@ -48,6 +49,12 @@ type Option func(*config)
 // WithExporter sets the exporter (default: gRPC to 127.0.0.1:4320, or what
 // AGENTTRACE_EXPORTER / AGENTTRACE_ENDPOINT say).
 func WithExporter(e Exporter) Option { return func(c *config) { c.exporter = e } }
+
+// WithAPIKey sets the ingest key the default exporter sends (env
+// AGENTTRACE_API_KEY): "Authorization: Bearer <key>" over gRPC and HTTP, the
+// SpanBatch api_key field over UDP. Exporters made by hand take their own
+// APIKey option.
+func WithAPIKey(key string) Option { return func(c *config) { c.apiKey = key } }
 
 // WithServiceName sets the resource's service.name (default: the program name).
 func WithServiceName(name string) Option { return func(c *config) { c.serviceName = name } }
@@ -108,6 +115,7 @@ func defaultConfig() *config {
 	if v := os.Getenv("AGENTTRACE_SERVICE_NAME"); v != "" {
 		c.serviceName = v
 	}
+	c.apiKey = os.Getenv("AGENTTRACE_API_KEY")
 	for _, b := range []struct {
 		env string
 		dst *bool
@@ -126,9 +134,9 @@ func defaultConfig() *config {
 
 // exporterFromEnv builds the exporter AGENTTRACE_EXPORTER names (grpc, http,
 // http-json, udp; default grpc) with AGENTTRACE_ENDPOINT (http URL),
-// AGENTTRACE_GRPC_ADDR, AGENTTRACE_UDP_ADDR and AGENTTRACE_API_KEY.
-func exporterFromEnv(timeout time.Duration) (Exporter, error) {
-	key := os.Getenv("AGENTTRACE_API_KEY")
+// AGENTTRACE_GRPC_ADDR and AGENTTRACE_UDP_ADDR, sending key (WithAPIKey,
+// else AGENTTRACE_API_KEY).
+func exporterFromEnv(timeout time.Duration, key string) (Exporter, error) {
 	httpEndpoint := envOr("AGENTTRACE_ENDPOINT", DefaultHTTPEndpoint)
 	switch kind := strings.ToLower(envOr("AGENTTRACE_EXPORTER", "grpc")); kind {
 	case "grpc":

@@ -79,7 +79,9 @@ type collector struct {
 
 // startCollector runs the real collector with the default pipeline
 // (memory_limiter, tokencost → sqlite) on free ports and a temporary store.
-func startCollector(t *testing.T) collector {
+// With ingestKeys ("project:secret,..."), every native transport requires a
+// key (the agenttraceauth extension).
+func startCollector(t *testing.T, ingestKeys ...string) collector {
 	t.Helper()
 	bin := collectorBinary(t)
 	dir := t.TempDir()
@@ -89,18 +91,26 @@ func startCollector(t *testing.T) collector {
 		udp:  fmt.Sprintf("127.0.0.1:%d", freePort(t, "udp")),
 		db:   filepath.Join(dir, "agenttrace.db"),
 	}
-	cfg := fmt.Sprintf(`receivers:
+	auth, authExt := "", ""
+	if len(ingestKeys) > 0 {
+		auth = ", auth: {authenticator: agenttraceauth}"
+		authExt = "\n  extensions: [agenttraceauth]"
+	}
+	cfg := fmt.Sprintf(`extensions:
+  agenttraceauth:
+    keys_env: AGENTTRACE_TEST_INGEST_KEYS
+receivers:
   agenttrace:
-    grpc: {endpoint: %q}
-    http: {endpoint: %q}
-    udp: {endpoint: %q}
+    grpc: {endpoint: %q%s}
+    http: {endpoint: %q%s}
+    udp: {endpoint: %q%s}
 processors:
   memory_limiter: {check_interval: 1s, limit_mib: 512, spike_limit_mib: 128}
   tokencost:
 exporters:
   sqlite:
     path: %q
-service:
+service:%s
   telemetry:
     metrics: {level: none}
   pipelines:
@@ -108,12 +118,13 @@ service:
       receivers: [agenttrace]
       processors: [memory_limiter, tokencost]
       exporters: [sqlite]
-`, c.grpc, c.http, c.udp, c.db)
+`, c.grpc, auth, c.http, auth, c.udp, auth, c.db, authExt)
 	path := filepath.Join(dir, "config.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o644))
 	logf, err := os.Create(filepath.Join(dir, "collector.log"))
 	require.NoError(t, err)
 	cmd := exec.Command(bin, "--config", path)
+	cmd.Env = append(os.Environ(), "AGENTTRACE_TEST_INGEST_KEYS="+strings.Join(ingestKeys, ","))
 	cmd.Stdout, cmd.Stderr = logf, logf
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)
@@ -369,6 +380,57 @@ func TestIntegrationPartialBatch(t *testing.T) {
 			assert.EqualValues(t, 1, pe.Errors[0].GetIndex())
 			assert.Equal(t, "trace_id", pe.Errors[0].GetField())
 			assert.EqualValues(t, 2, Accepted(3, err))
+		})
+	}
+}
+
+// TestIntegrationAPIKey: with ingest keys required, a client configured with
+// WithAPIKey (or AGENTTRACE_API_KEY) gets its spans stored under the key's
+// project over gRPC, HTTP and UDP; without a key nothing is stored.
+func TestIntegrationAPIKey(t *testing.T) {
+	const key = "go-sdk-ingest-key-project-a-01"
+	col := startCollector(t, "a:"+key)
+	ctx := context.Background()
+	for _, kind := range []string{"grpc", "http", "udp"} {
+		t.Run(kind, func(t *testing.T) {
+			t.Setenv("AGENTTRACE_EXPORTER", kind)
+			t.Setenv("AGENTTRACE_GRPC_ADDR", col.grpc)
+			t.Setenv("AGENTTRACE_ENDPOINT", "http://"+col.http)
+			t.Setenv("AGENTTRACE_UDP_ADDR", col.udp)
+
+			quiet := log.New(io.Discard, "", 0)
+			anon, err := New(WithServiceName("anon-"+kind), WithLogger(quiet), WithSpanStartEvents(false))
+			require.NoError(t, err)
+			_, unkeyed := anon.StartSpan(ctx, "unkeyed", WithType(TypeTask))
+			unkeyed.End()
+			require.NoError(t, anon.Shutdown(ctx))
+			if kind != "udp" {
+				assert.NotZero(t, anon.Stats().Failed, "the collector refuses spans without a key: %+v", anon.Stats())
+			}
+
+			var opts []Option
+			if kind == "grpc" {
+				t.Setenv("AGENTTRACE_API_KEY", key) // the environment variable
+			} else {
+				opts = append(opts, WithAPIKey(key)) // the option
+			}
+			c, err := New(append(opts, WithServiceName("keyed-"+kind), WithLogger(quiet), WithSpanStartEvents(false))...)
+			require.NoError(t, err)
+			_, sp := c.StartSpan(ctx, "keyed", WithType(TypeTask))
+			sp.End()
+			require.NoError(t, c.Shutdown(ctx))
+
+			store, err := sqlitestore.Open(ctx, col.db)
+			require.NoError(t, err)
+			defer store.Close()
+			var stored storage.Span
+			require.Eventually(t, func() bool {
+				stored, err = store.GetSpan(ctx, sp.TraceID().String(), sp.SpanID().String())
+				return err == nil
+			}, 15*time.Second, 100*time.Millisecond, "the keyed span is stored")
+			assert.Contains(t, stored.Resource, `"agenttrace.project":"a"`)
+			_, err = store.GetSpan(ctx, unkeyed.TraceID().String(), unkeyed.SpanID().String())
+			assert.Error(t, err, "a span sent without a key must not be stored")
 		})
 	}
 }

@@ -25,7 +25,9 @@ type UDPOptions struct {
 	// SessionEndpoint is the native HTTP API used for sessions, which need
 	// an answer (default http://127.0.0.1:4321).
 	SessionEndpoint string
-	// APIKey is sent with session requests.
+	// APIKey, when set, is sent in every datagram's SpanBatch.api_key (UDP
+	// has no headers) and as "Authorization: Bearer <key>" with session
+	// requests.
 	APIKey string
 	// Timeout bounds session requests (default 2 s).
 	Timeout time.Duration
@@ -84,6 +86,9 @@ func (e *UDPExporter) Export(_ context.Context, b *atv1.SpanBatch) error {
 		return errors.New("agenttrace: udp exporter is shut down")
 	}
 	var sent int64
+	if e.opts.APIKey != "" && b.ApiKey != e.opts.APIKey {
+		b = &atv1.SpanBatch{Spans: b.Spans, ServiceName: b.ServiceName, SdkVersion: b.SdkVersion, ApiKey: e.opts.APIKey}
+	}
 	for _, part := range SplitBatch(b, e.max) {
 		var err error
 		e.buf, err = proto.MarshalOptions{}.MarshalAppend(e.buf[:0], part)
@@ -110,8 +115,11 @@ func SplitBatch(b *atv1.SpanBatch, max int) []*atv1.SpanBatch {
 	if b.SdkVersion != "" {
 		head += protowire.SizeTag(3) + protowire.SizeBytes(len(b.SdkVersion))
 	}
+	if b.ApiKey != "" {
+		head += protowire.SizeTag(4) + protowire.SizeBytes(len(b.ApiKey))
+	}
 	var out []*atv1.SpanBatch
-	cur := &atv1.SpanBatch{ServiceName: b.ServiceName, SdkVersion: b.SdkVersion}
+	cur := &atv1.SpanBatch{ServiceName: b.ServiceName, SdkVersion: b.SdkVersion, ApiKey: b.ApiKey}
 	size := head
 	for _, sp := range b.Spans {
 		n := proto.Size(sp)
@@ -122,7 +130,7 @@ func SplitBatch(b *atv1.SpanBatch, max int) []*atv1.SpanBatch {
 		entry := protowire.SizeTag(1) + protowire.SizeBytes(n)
 		if size+entry > max && len(cur.Spans) > 0 {
 			out = append(out, cur)
-			cur = &atv1.SpanBatch{ServiceName: b.ServiceName, SdkVersion: b.SdkVersion}
+			cur = &atv1.SpanBatch{ServiceName: b.ServiceName, SdkVersion: b.SdkVersion, ApiKey: b.ApiKey}
 			size = head
 		}
 		cur.Spans = append(cur.Spans, sp)

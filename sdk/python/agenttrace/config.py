@@ -40,7 +40,10 @@ class Config:
             :class:`~agenttrace.exporters.Exporter` instance of your own.
         udp_addr: ``host:port`` of the collector's UDP receiver.
         socket_path: path of the collector's unix socket (HTTP framing).
-        api_key: sent as ``Authorization: Bearer <key>`` on HTTP requests.
+        api_key: the ingest key: sent as ``Authorization: Bearer <key>`` on
+            HTTP and unix-socket requests, and in every UDP datagram's
+            ``SpanBatch.api_key``. The collector stores the spans under the
+            key's project.
         service_name: becomes the resource's ``service.name``.
         capture_content: record prompts, responses and tool arguments.
         disabled: keep the API working but send nothing.

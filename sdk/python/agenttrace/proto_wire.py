@@ -128,6 +128,8 @@ SCHEMAS: Dict[str, Dict[str, Field]] = {
         "spans": Field(1, MESSAGE, repeated=True, message="Span"),
         "service_name": Field(2, STRING),
         "sdk_version": Field(3, STRING),
+        # UDP only: the ingest key (HTTP sends it as a header).
+        "api_key": Field(4, STRING),
     },
 }
 
@@ -226,9 +228,10 @@ def batch_entry(encoded_span: bytes) -> bytes:
     return length_delimited(SPAN_BATCH_SPANS_FIELD, encoded_span)
 
 
-def encode_batch_header(service_name: str, sdk_version: str) -> bytes:
-    """The non-span fields of a ``SpanBatch``."""
-    return encode_message("SpanBatch", {"service_name": service_name, "sdk_version": sdk_version})
+def encode_batch_header(service_name: str, sdk_version: str, api_key: str = "") -> bytes:
+    """The non-span fields of a ``SpanBatch`` (``api_key`` only for UDP)."""
+    return encode_message("SpanBatch", {"service_name": service_name, "sdk_version": sdk_version,
+                                        "api_key": api_key})
 
 
 def encode_batch(spans: Iterable[Mapping[str, Any]], service_name: str = "", sdk_version: str = "") -> bytes:

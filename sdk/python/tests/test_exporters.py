@@ -111,11 +111,12 @@ def receive_all(sock: socket.socket) -> list:
         return datagrams
 
 
-def decoded_spans(datagrams: list) -> list:
+def decoded_spans(datagrams: list, api_key: bytes = b"") -> list:
     spans = []
     for datagram in datagrams:
         batch = wd.fields(datagram)
         assert batch[2] == [b"svc"]
+        assert batch.get(4, [b""]) == [api_key]
         for raw in batch.get(1, []):
             f = wd.fields(raw)
             spans.append({"name": f[5][0].decode(), "status": f.get(7, [0])[0], "fields": f})
@@ -135,6 +136,31 @@ def test_udp_exporter_sends_protobuf_batches_and_sessions_over_http(udp_socket, 
     assert summary["source"] == "collector"
     assert [r["path"] for r in fake_collector.requests] == ["/v1/sessions/start", "/v1/sessions/end"]
     client.shutdown(1)
+
+
+def test_udp_exporter_sends_the_api_key_in_every_datagram(udp_socket, fake_collector):
+    port = udp_socket.getsockname()[1]
+    host, http_port = fake_collector.server_address
+    client = AgentTrace(exporter="udp", udp_addr="127.0.0.1:%d" % port, service_name="svc",
+                        endpoint="http://%s:%d" % (host, http_port), api_key="ingest-key-0123456789")
+    agent_run(client)
+    datagrams = receive_all(udp_socket)
+    assert datagrams
+    assert len(decoded_spans(datagrams, api_key=b"ingest-key-0123456789")) == 4
+    # Sessions go over HTTP with the same key as a header.
+    assert fake_collector.requests[0]["headers"]["Authorization"] == "Bearer ingest-key-0123456789"
+    client.shutdown(1)
+
+
+def test_udp_api_key_counts_against_the_datagram_limit():
+    key = "k" * 1000
+    exporter = UDPExporter("127.0.0.1", 9, "svc", "0.1.0", max_datagram_bytes=4000, api_key=key)
+    spans = [{"trace_id": "a" * 32, "span_id": "%016x" % i, "name": "s", "prompt": "x" * 500} for i in range(20)]
+    datagrams = list(exporter.datagrams(spans))
+    assert sum(n for _, n in datagrams) == 20
+    for datagram, _ in datagrams:
+        assert len(datagram) <= 4000
+        assert wd.fields(datagram)[4] == [key.encode()]
 
 
 def test_udp_datagrams_stay_under_the_limit():

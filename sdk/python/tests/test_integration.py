@@ -195,3 +195,102 @@ def test_agent_run_reaches_the_store(collector: Dict[str, Any], exporter: str) -
 
     traces = query(db, "SELECT * FROM traces WHERE trace_id = ?", spans[0]["trace_id"])
     assert traces and traces[0]["span_count"] == EXPECTED_SPANS and traces[0]["root_name"] == "answer question"
+
+
+AUTH_CONFIG_TEMPLATE = """\
+extensions:
+  agenttraceauth:
+    keys:
+      - key: {key}
+        project: team-a
+receivers:
+  agenttrace:
+    http:
+      endpoint: 127.0.0.1:{http_port}
+      auth:
+        authenticator: agenttraceauth
+    udp:
+      endpoint: 127.0.0.1:{udp_port}
+      auth:
+        authenticator: agenttraceauth
+    grpc:
+      enabled: false
+
+exporters:
+  sqlite:
+    path: {db_path}
+
+service:
+  extensions: [agenttraceauth]
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    traces:
+      receivers: [agenttrace]
+      exporters: [sqlite]
+"""
+
+INGEST_KEY = "python-sdk-ingest-key-0001"
+
+
+@pytest.fixture(scope="module")
+def auth_collector(tmp_path_factory: Any) -> Iterator[Dict[str, Any]]:
+    binary = collector_binary()
+    workdir = tmp_path_factory.mktemp("auth-collector")
+    settings = {
+        "http_port": free_port(socket.SOCK_STREAM),
+        "udp_port": free_port(socket.SOCK_DGRAM),
+        "db_path": str(workdir / "agenttrace.db"),
+        "key": INGEST_KEY,
+    }
+    config = workdir / "config.yaml"
+    config.write_text(AUTH_CONFIG_TEMPLATE.format(**settings))
+    log = open(workdir / "collector.log", "wb")
+    process = subprocess.Popen([binary, "--config", str(config)], stdout=log, stderr=subprocess.STDOUT,
+                               cwd=str(workdir))
+    endpoint = "http://127.0.0.1:%d" % settings["http_port"]
+    try:
+        wait_healthy(endpoint, process, workdir / "collector.log")
+        yield dict(settings, endpoint=endpoint, log=workdir / "collector.log")
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+        log.close()
+
+
+@pytest.mark.parametrize("exporter", ["http", "udp"])
+def test_api_key_stores_spans_under_the_keys_project(auth_collector: Dict[str, Any], exporter: str,
+                                                     monkeypatch: Any) -> None:
+    def run(service: str, **key: str) -> Dict[str, Any]:
+        client = agenttrace.init(exporter=exporter, endpoint=auth_collector["endpoint"],
+                                 udp_addr="127.0.0.1:%d" % auth_collector["udp_port"], service_name=service, **key)
+        try:
+            with client.start_span("step", span_type="task"):
+                pass
+            client.flush(10)
+            return client.stats()
+        finally:
+            agenttrace.shutdown()
+
+    monkeypatch.delenv("AGENTTRACE_API_KEY", raising=False)
+    anon = run("anon-" + exporter)
+    if exporter == "http":
+        assert anon["failed"] > 0, anon  # 401: refused, counted, never raised
+    monkeypatch.setenv("AGENTTRACE_API_KEY", INGEST_KEY)  # the environment variable
+    run("env-" + exporter)
+    monkeypatch.delenv("AGENTTRACE_API_KEY")
+    run("option-" + exporter, api_key=INGEST_KEY)  # the option
+
+    db = auth_collector["db_path"]
+    for service in ("env-" + exporter, "option-" + exporter):
+        rows = wait_rows(db, "SELECT resource FROM spans WHERE service_name = ?", (service,),
+                         lambda rows: len(rows) >= 1)
+        assert rows, "no span of %s stored:\n%s" % (service, auth_collector["log"].read_text()[-2000:])
+        assert all('"agenttrace.project":"team-a"' in r["resource"] for r in rows), [dict(r) for r in rows]
+    assert query(db, "SELECT count(*) AS n FROM spans WHERE service_name = ?", "anon-" + exporter)[0]["n"] == 0
+    assert INGEST_KEY not in auth_collector["log"].read_text()

@@ -25,5 +25,6 @@ def create_exporter(config: Config, sdk_version: str) -> Exporter:
                               timeout=config.timeout, user_agent=user_agent)
     if config.exporter == "udp":
         host, port = config.udp_host_port()
-        return UDPExporter(host, port, config.service_name, sdk_version, sessions=transport)
+        return UDPExporter(host, port, config.service_name, sdk_version, sessions=transport,
+                           api_key=config.api_key)
     return HTTPExporter(transport, config.service_name, sdk_version)

@@ -21,14 +21,15 @@ class UDPExporter(Exporter):
 
     A span too large for one datagram has its prompt, response and tool
     input/output cut (then its events and attributes dropped) until it fits.
-    Sessions go over HTTP (``sessions``), as UDP has no answers.
+    Sessions go over HTTP (``sessions``), as UDP has no answers. ``api_key``
+    travels in every datagram's ``SpanBatch.api_key`` (UDP has no headers).
     """
 
     def __init__(self, host: str, port: int, service_name: str, sdk_version: str,
                  sessions: Optional[HTTPTransport] = None,
-                 max_datagram_bytes: int = MAX_DATAGRAM_BYTES) -> None:
+                 max_datagram_bytes: int = MAX_DATAGRAM_BYTES, api_key: str = "") -> None:
         self._host, self._port = host, port
-        self._header = proto_wire.encode_batch_header(service_name, sdk_version)
+        self._header = proto_wire.encode_batch_header(service_name, sdk_version, api_key)
         self._budget = max_datagram_bytes - len(self._header)
         self._sessions = sessions
         self._sock: Optional[socket.socket] = None

@@ -399,7 +399,9 @@ func TestIDs(t *testing.T) {
 
 func TestSplitBatch(t *testing.T) {
 	big := strings.Repeat("x", 3000)
-	b := &atv1.SpanBatch{ServiceName: "svc", SdkVersion: Version}
+	// A long key: its bytes count against every datagram.
+	key := strings.Repeat("k", 2000)
+	b := &atv1.SpanBatch{ServiceName: "svc", SdkVersion: Version, ApiKey: key}
 	for i := 0; i < 100; i++ {
 		b.Spans = append(b.Spans, &atv1.Span{TraceId: strings.Repeat("a", 32), SpanId: strings.Repeat("b", 16), Name: "s", Prompt: big})
 	}
@@ -411,6 +413,7 @@ func TestSplitBatch(t *testing.T) {
 	for _, p := range parts {
 		assert.LessOrEqual(t, proto.Size(p), MaxDatagramBytes)
 		assert.Equal(t, "svc", p.ServiceName)
+		assert.Equal(t, key, p.ApiKey, "every datagram carries the ingest key")
 		total += len(p.Spans)
 	}
 	assert.Equal(t, 101, total)

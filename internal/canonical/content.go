@@ -61,14 +61,9 @@ func ContentKeyPrefixes() []string { return append([]string(nil), contentPrefixe
 // message's role, ids, finish reason — are not content, so tool-call
 // linking and message order survive dropping.
 func IsContentKey(k string) bool {
-	// Every content key starts with one of these letters; most attribute
-	// keys are rejected here without a string comparison.
+	// Dispatch on the first byte: most attribute keys (agenttrace.*, the
+	// gen_ai.* counts) are decided by one switch, without prefix loops.
 	if k == "" {
-		return false
-	}
-	switch k[0] {
-	case 'a', 'g', 'i', 'o', 't', 'l', 'r', 'e':
-	default:
 		return false
 	}
 	switch k {
@@ -81,12 +76,20 @@ func IsContentKey(k string) bool {
 		TLEntityInput, TLEntityOutput:
 		return true
 	}
-	for _, p := range contentPrefixes {
-		if strings.HasPrefix(k, p) {
-			return !structuralSuffix(k)
-		}
+	var prefixed bool
+	switch k[0] {
+	case 'g':
+		prefixed = strings.HasPrefix(k, GenAIPromptPrefix) || strings.HasPrefix(k, GenAICompletionPrefix)
+	case 'l':
+		prefixed = strings.HasPrefix(k, OIInputMessages) || strings.HasPrefix(k, OIOutputMessages) ||
+			strings.HasPrefix(k, OILLMPromptsPrefix)
+	case 'r':
+		prefixed = strings.HasPrefix(k, OIRetrievalDocuments) || strings.HasPrefix(k, OIRerankerInputDocs) ||
+			strings.HasPrefix(k, OIRerankerOutputDocs)
+	case 'e':
+		prefixed = strings.HasPrefix(k, OIEmbeddings)
 	}
-	return false
+	return prefixed && !structuralSuffix(k)
 }
 
 // structuralSuffix reports whether an indexed key names a role, an id or a

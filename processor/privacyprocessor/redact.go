@@ -2,7 +2,6 @@ package privacyprocessor
 
 import (
 	"encoding/binary"
-	"math/bits"
 	"regexp"
 	"strings"
 	"unsafe"
@@ -35,8 +34,8 @@ type customPattern struct {
 
 // redactor finds secrets and personal data in text. The built-in detectors
 // do not use regular expressions: each looks only at candidates around a
-// rare anchor found with strings.IndexByte ('@' for emails, '-', '_', 'A',
-// 'J', 'B' for key prefixes) or, for cards, at 8-byte words holding many
+// rare anchor found with strings.IndexByte ('@' for emails, 'k', 'x', '_',
+// 'A', 'J', 'B' for key prefixes) or, for cards, at 8-byte words holding many
 // digits, so text with nothing to mask is read a few times at memory speed
 // and never copied.
 type redactor struct {
@@ -297,24 +296,29 @@ func allLetters(s string) bool {
 // findKeys finds API keys and tokens by the prefixes their issuers give
 // them, anchored on a rare byte of each prefix.
 func findKeys(s string, dst []match) []match {
-	// '-': OpenAI sk-… / sk-proj-…, Anthropic sk-ant-…, Slack xox?-…
+	// 'k': OpenAI sk-… / sk-proj-…, Anthropic sk-ant-…, Stripe
+	// sk_live_/sk_test_/rk_live_/rk_test_ ('k' is rarer than '-' or '_').
 	for from := 0; ; {
-		i := strings.IndexByte(s[from:], '-')
+		i := strings.IndexByte(s[from:], 'k')
 		if i < 0 {
 			break
 		}
 		i += from
 		from = i + 1
-		var start, end int
+		if i == 0 || i+1 >= len(s) || (s[i-1] != 's' && s[i-1] != 'r') || !boundary(s, i-1) {
+			continue
+		}
+		start := i - 1
+		var end int
 		switch {
-		case i >= 2 && s[i-2] == 's' && s[i-1] == 'k' && boundary(s, i-2):
-			start, end = i-2, span(s, i+1, isB64URL)
-			if end-i-1 < 20 {
+		case s[i+1] == '-' && s[start] == 's':
+			end = span(s, i+2, isB64URL)
+			if end-i-2 < 20 {
 				continue
 			}
-		case i >= 4 && s[i-4:i-1] == "xox" && strings.IndexByte("abprse", s[i-1]) >= 0 && boundary(s, i-4):
-			start, end = i-4, span(s, i+1, func(c byte) bool { return isAlnum(c) || c == '-' })
-			if end-i-1 < 10 {
+		case strings.HasPrefix(s[i+1:], "_live_") || strings.HasPrefix(s[i+1:], "_test_"):
+			end = span(s, i+7, isWord)
+			if end-i-7 < 16 {
 				continue
 			}
 		default:
@@ -323,7 +327,26 @@ func findKeys(s string, dst []match) []match {
 		dst = append(dst, match{start, end, detAPIKey})
 		from = end
 	}
-	// '_': Stripe sk_live_/sk_test_/rk_live_/rk_test_, GitHub gh?_ and github_pat_.
+	// 'x': Slack xoxb-/xoxp-/xoxa-/xoxr-/xoxs-/xoxe- tokens.
+	for from := 0; ; {
+		i := strings.IndexByte(s[from:], 'x')
+		if i < 0 {
+			break
+		}
+		i += from
+		from = i + 1
+		if len(s)-i < 15 || s[i+1] != 'o' || s[i+2] != 'x' || s[i+4] != '-' ||
+			strings.IndexByte("abprse", s[i+3]) < 0 || !boundary(s, i) {
+			continue
+		}
+		end := span(s, i+5, func(c byte) bool { return isAlnum(c) || c == '-' })
+		if end-i-5 < 10 {
+			continue
+		}
+		dst = append(dst, match{i, end, detAPIKey})
+		from = end
+	}
+	// '_': GitHub gh?_… and github_pat_….
 	for from := 0; ; {
 		i := strings.IndexByte(s[from:], '_')
 		if i < 0 {
@@ -333,10 +356,6 @@ func findKeys(s string, dst []match) []match {
 		from = i + 1
 		var start, min int
 		switch {
-		case i >= 2 && (s[i-2] == 's' || s[i-2] == 'r') && s[i-1] == 'k' && boundary(s, i-2) &&
-			(strings.HasPrefix(s[i:], "_live_") || strings.HasPrefix(s[i:], "_test_")):
-			start, min = i-2, 16
-			i += 5
 		case i >= 3 && s[i-3] == 'g' && s[i-2] == 'h' && strings.IndexByte("pousr", s[i-1]) >= 0 && boundary(s, i-3):
 			start, min = i-3, 30
 		case i >= 6 && s[i-6:i] == "github" && strings.HasPrefix(s[i:], "_pat_") && boundary(s, i-6):
@@ -452,7 +471,9 @@ func findCards(s string, dst []match) []match {
 	b := unsafe.Slice(unsafe.StringData(s), len(s))
 	scanned := 0 // bytes before this were checked closely
 	for o := 0; o+8 <= len(b); o += 8 {
-		if bits.OnesCount64(digitMask(binary.LittleEndian.Uint64(b[o:]))) < 6 {
+		// (mask>>7)*ones sums the per-byte flags into the top byte: a
+		// digit count without a popcount instruction.
+		if (digitMask(binary.LittleEndian.Uint64(b[o:o+8]))>>7)*ones>>56 < 6 {
 			continue
 		}
 		from := o - 24 // a card reaching into this word starts at most 24 bytes before it

@@ -27,6 +27,7 @@ import (
 	"github.com/agenttrace/agenttrace/exporter/sqliteexporter"
 	"github.com/agenttrace/agenttrace/exporter/timescaledbexporter"
 	"github.com/agenttrace/agenttrace/extension/agenttraceapiextension"
+	"github.com/agenttrace/agenttrace/processor/privacyprocessor"
 	"github.com/agenttrace/agenttrace/processor/reasoningchainprocessor"
 	"github.com/agenttrace/agenttrace/processor/tokencostprocessor"
 	"github.com/agenttrace/agenttrace/receiver/agenttracereceiver"
@@ -75,6 +76,7 @@ func Components() (otelcol.Factories, error) {
 		batchprocessor.NewFactory(),
 		tokencostprocessor.NewFactory(),
 		reasoningchainprocessor.NewFactory(),
+		privacyprocessor.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err

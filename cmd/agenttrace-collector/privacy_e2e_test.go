@@ -82,7 +82,7 @@ func sendSecrets(t *testing.T, s *stack, tid string) {
 			Status: atv1.SpanStatus_SPAN_STATUS_OK, StartTimeUnixNano: now - 3e6, EndTimeUnixNano: now - 2e6,
 			Model: "gpt-4o-mini", Provider: "openai", SessionId: "privacy",
 			Prompt: prompt, Response: "Noted, " + e2eEmail + ".",
-			Usage:  &atv1.TokenUsage{InputTokens: 1000, OutputTokens: 100}},
+			Usage: &atv1.TokenUsage{InputTokens: 1000, OutputTokens: 100}},
 		{TraceId: tid, SpanId: "00000000000000a2", ParentSpanId: "00000000000000a1", Name: "charge_card",
 			Type: atv1.SpanType_SPAN_TYPE_TOOL_EXECUTION, Status: atv1.SpanStatus_SPAN_STATUS_OK,
 			StartTimeUnixNano: now - 2e6, EndTimeUnixNano: now - 1e6,

@@ -141,7 +141,7 @@ func (r *redactor) replace(s string, sc *scratch) string {
 			// Only a number can sit outside a JSON string and match (a card);
 			// quoting the replacement keeps the document valid.
 			inStr = jsonInString(s, scanned, m.start, inStr)
-			scanned = m.end
+			scanned = m.start // the next scan reads through this match, quotes and all
 			quote = !inStr
 		}
 		if quote {
@@ -174,7 +174,6 @@ func looksLikeJSON(s string) bool {
 
 // jsonInString advances a JSON string-state scan from..to: it reports
 // whether position to is inside a string literal, given the state at from.
-// Matched ranges contain no quotes, so scanning may skip over them.
 func jsonInString(s string, from, to int, in bool) bool {
 	for i := from; i < to; i++ {
 		switch s[i] {

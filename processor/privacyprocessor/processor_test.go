@@ -270,3 +270,43 @@ func TestDeeplyNestedValue(t *testing.T) {
 }
 
 var _ processor.Factory = NewFactory()
+
+// TestConcurrentBatches: one processor serves concurrent pipelines (pooled
+// scratch memory); run with -race.
+func TestConcurrentBatches(t *testing.T) {
+	set := processortest.NewNopSettings(componentType)
+	sink := new(consumertest.TracesSink)
+	p, err := NewFactory().CreateTraces(context.Background(), set, createDefaultConfig(), sink)
+	require.NoError(t, err)
+	require.NoError(t, p.Start(context.Background(), componenttest.NewNopHost()))
+	const workers, batches = 4, 25
+	inputs := make([][]ptrace.Traces, workers) // built here: require must not run in goroutines
+	for w := range inputs {
+		for i := 0; i < batches; i++ {
+			inputs[w] = append(inputs[w], conventionSpans(t))
+		}
+	}
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		go func(tds []ptrace.Traces) {
+			var err error
+			for i := 0; i < len(tds) && err == nil; i++ {
+				err = p.ConsumeTraces(context.Background(), tds[i])
+			}
+			errs <- err
+		}(inputs[w])
+	}
+	for w := 0; w < workers; w++ {
+		require.NoError(t, <-errs)
+	}
+	require.NoError(t, p.Shutdown(context.Background()))
+	require.Len(t, sink.AllTraces(), workers*batches)
+	for _, td := range sink.AllTraces() {
+		eachSpan(td, func(sp ptrace.Span) {
+			v, ok := sp.Attributes().Get("gen_ai.system_instructions")
+			if ok {
+				assert.Equal(t, "I am [REDACTED:email], key [REDACTED:api_key], card [REDACTED:card].", v.Str())
+			}
+		})
+	}
+}

@@ -175,15 +175,18 @@ func looksLikeJSON(s string) bool {
 // jsonInString advances a JSON string-state scan from..to: it reports
 // whether position to is inside a string literal, given the state at from.
 func jsonInString(s string, from, to int, in bool) bool {
-	for i := from; i < to; i++ {
-		switch s[i] {
-		case '"':
-			in = !in
-		case '\\':
-			if in {
-				i++
-			}
+	// Only quotes change the state; a quote preceded by an odd run of
+	// backslashes is escaped (backslashes occur only inside strings).
+	for i := from; i < to; {
+		j := strings.IndexByte(s[i:to], '"')
+		if j < 0 {
+			break
 		}
+		i += j
+		if !in || !escapedAt(s, i) {
+			in = !in
+		}
+		i++
 	}
 	return in
 }

@@ -2,6 +2,7 @@ package privacyprocessor
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unsafe"
 )
@@ -82,18 +83,17 @@ type scratch struct {
 // backslashes, so a JSON document stays valid; a card number written as a
 // bare JSON number becomes a JSON string.
 func (r *redactor) redact(s string, sc *scratch) (string, bool) {
-	if len(s) < 6 { // no detector matches fewer bytes ("a@b.co")
-		return s, false
-	}
 	sc.matches = sc.matches[:0]
-	if r.email {
-		sc.matches = findEmails(s, sc.matches)
-	}
-	if r.apiKey {
-		sc.matches = findKeys(s, sc.matches)
-	}
-	if r.card {
-		sc.matches = findCards(s, sc.matches)
+	if len(s) >= 6 { // no built-in detector matches fewer bytes ("a@b.co")
+		if r.email {
+			sc.matches = findEmails(s, sc.matches)
+		}
+		if r.apiKey {
+			sc.matches = findKeys(s, sc.matches)
+		}
+		if r.card {
+			sc.matches = findCards(s, sc.matches)
+		}
 	}
 	for i, p := range r.custom {
 		if p.prefix != "" && !strings.Contains(s, p.prefix) {
@@ -115,11 +115,13 @@ func (r *redactor) redact(s string, sc *scratch) (string, bool) {
 // overlapping ones merged (the earliest names the redaction).
 func (r *redactor) replace(s string, sc *scratch) string {
 	ms := sc.matches
-	for i := 1; i < len(ms); i++ { // insertion sort: a handful of matches
-		for j := i; j > 0 && ms[j].start < ms[j-1].start; j-- {
-			ms[j], ms[j-1] = ms[j-1], ms[j]
+	// O(n log n) even for a hostile value with many interleaved matches.
+	slices.SortFunc(ms, func(a, b match) int {
+		if a.start != b.start {
+			return a.start - b.start
 		}
-	}
+		return a.det - b.det
+	})
 	merged := ms[:1]
 	for _, m := range ms[1:] {
 		last := &merged[len(merged)-1]

@@ -80,6 +80,15 @@ func TestRedactCases(t *testing.T) {
 	}
 }
 
+// TestCustomPatternShortValue: custom patterns also run on values shorter
+// than any built-in detector's match.
+func TestCustomPatternShortValue(t *testing.T) {
+	r := allDetectors(t, PatternConfig{Name: "pin", Regex: `PIN\d{2}`})
+	if got, _ := r.redact("PIN12", newScratch(r)); got != "[REDACTED:pin]" {
+		t.Fatalf("got %q", got)
+	}
+}
+
 // TestDetectorsSwitch: a detector switched off leaves its matches alone.
 func TestDetectorsSwitch(t *testing.T) {
 	in := "jane@example.com AKIAIOSFODNN7EXAMPLE 4111 1111 1111 1111"
@@ -178,6 +187,9 @@ func TestRedactHostileInput(t *testing.T) {
 		strings.Repeat("eyJ", 1<<18) + ".",
 		strings.Repeat("\\", 1<<20) + "a@example.com",
 		strings.Repeat("jane@example.com ", 1<<16),
+		// Emails and keys interleave: matches arrive out of order (sorting
+		// must not be quadratic).
+		strings.Repeat("a@example.com AKIAIOSFODNN7EXAMPLE ", 1<<15),
 	}
 	for i, in := range inputs {
 		out, _ := r.redact(in, sc)

@@ -493,6 +493,7 @@ func findCards(s string, dst []match) []match {
 // scanCards checks every digit run that starts in [from, until) and returns
 // where it stopped (the end of the last run looked at).
 func scanCards(s string, from, until int, dst []match) ([]match, int) {
+	var gs, ge [maxCardGroups]int // digit groups of the run, when it has few
 	i := from
 	for i < until {
 		if !isDigit(s[i]) {
@@ -500,13 +501,22 @@ func scanCards(s string, from, until int, dst []match) ([]match, int) {
 			continue
 		}
 		start := i
-		digits := 0
+		digits, groups := 0, 0
 		end := i
 		for i < len(s) {
 			if isDigit(s[i]) {
+				if i == start || !isDigit(s[i-1]) {
+					if groups < maxCardGroups {
+						gs[groups] = i
+					}
+					groups++
+				}
 				digits++
 				i++
 				end = i
+				if groups <= maxCardGroups {
+					ge[groups-1] = i
+				}
 				continue
 			}
 			if (s[i] == ' ' || s[i] == '-') && i+1 < len(s) && isDigit(s[i+1]) {
@@ -515,7 +525,7 @@ func scanCards(s string, from, until int, dst []match) ([]match, int) {
 			}
 			break
 		}
-		if digits < 13 || digits > 19 || s[start] < '2' || s[start] > '6' {
+		if digits < 13 {
 			continue
 		}
 		if start > 0 && (s[start-1] == '.' || s[start-1] == '-' || s[start-1] == '+' || !boundary(s, start)) {
@@ -524,12 +534,64 @@ func scanCards(s string, from, until int, dst []match) ([]match, int) {
 		if end < len(s) && (isWord(s[end]) || s[end] == '.' && end+1 < len(s) && isDigit(s[end+1])) {
 			continue
 		}
-		if !luhn(s[start:end]) {
+		if digits <= 19 && cardLike(s[start:end]) {
+			dst = append(dst, match{start, end, detCard})
 			continue
 		}
-		dst = append(dst, match{start, end, detCard})
+		if groups < 2 || groups > maxCardGroups {
+			continue
+		}
+		// The run holds more than a card: a card grouped the usual way
+		// (4-4-4-4[-1..4], Amex 4-6-5, Diners 4-6-4) followed or preceded
+		// by other numbers, as in "4111 1111 1111 1111 12/29" or a CVV.
+		for g := 0; g < groups; g++ {
+			for h := groups - 1; h >= g; h-- {
+				if cardGroups(gs[g:h+1], ge[g:h+1]) && cardLike(s[gs[g]:ge[h]]) {
+					dst = append(dst, match{gs[g], ge[h], detCard})
+					g = h
+					break
+				}
+			}
+		}
 	}
 	return dst, i
+}
+
+// maxCardGroups bounds the digit groups of a run examined for a card
+// inside it (a card has at most 5).
+const maxCardGroups = 8
+
+// cardLike reports whether a digit string (separators allowed) has 13–19
+// digits, starts like a card (2–6) and passes the Luhn check.
+func cardLike(s string) bool {
+	if s[0] < '2' || s[0] > '6' {
+		return false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			n++
+		}
+	}
+	return n >= 13 && n <= 19 && luhn(s)
+}
+
+// cardGroups reports whether digit groups have a card's usual shape.
+func cardGroups(starts, ends []int) bool {
+	n := len(starts)
+	if n < 3 || n > 5 {
+		return false
+	}
+	l := func(k int) int { return ends[k] - starts[k] }
+	if n == 3 && l(0) == 4 && l(1) == 6 && (l(2) == 5 || l(2) == 4) {
+		return true
+	}
+	for k := 0; k < n-1; k++ {
+		if l(k) != 4 {
+			return false
+		}
+	}
+	return l(n-1) >= 1 && l(n-1) <= 4
 }
 
 // luhn checks the Luhn digit of a number, skipping separators.

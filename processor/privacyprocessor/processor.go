@@ -99,8 +99,11 @@ func (p *privacyProcessor) processTraces(ctx context.Context, td ptrace.Traces) 
 	if dropped > 0 {
 		p.dropped.Add(ctx, dropped)
 	}
-	if cap(sc.buf) > 1<<20 { // do not pin one huge value's buffer
+	if cap(sc.buf) > 1<<20 { // do not pin one huge value's buffers
 		sc.buf = nil
+	}
+	if cap(sc.matches) > 1<<14 {
+		sc.matches = nil
 	}
 	p.pool.Put(sc)
 	return td, nil

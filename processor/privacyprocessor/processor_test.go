@@ -188,6 +188,23 @@ func TestScanAllAttributes(t *testing.T) {
 	})
 }
 
+// TestDropWithScanAll: drop mode removes content and, with
+// scan_all_attributes, masks what is left.
+func TestDropWithScanAll(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Mode = ModeDrop
+	cfg.ScanAllAttributes = true
+	out := run(t, cfg, conventionSpans(t))
+	eachSpan(out, func(sp ptrace.Span) {
+		assertKept(t, sp)
+		_, ok := sp.Attributes().Get("gen_ai.input.messages")
+		assert.False(t, ok)
+		url, _ := sp.Attributes().Get("http.url")
+		assert.Equal(t, "https://api.example.com/v1?owner=[REDACTED:email]", url.Str())
+		assert.Equal(t, "rate limited for [REDACTED:email]", eventAttr(sp.Events().At(2), "reason"))
+	})
+}
+
 func TestDropKeepsTokensAndCost(t *testing.T) {
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })

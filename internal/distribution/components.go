@@ -28,6 +28,7 @@ import (
 	"github.com/agenttrace/agenttrace/exporter/timescaledbexporter"
 	"github.com/agenttrace/agenttrace/extension/agenttraceapiextension"
 	"github.com/agenttrace/agenttrace/extension/agenttraceauthextension"
+	"github.com/agenttrace/agenttrace/processor/privacyprocessor"
 	"github.com/agenttrace/agenttrace/processor/projectprocessor"
 	"github.com/agenttrace/agenttrace/processor/reasoningchainprocessor"
 	"github.com/agenttrace/agenttrace/processor/tokencostprocessor"
@@ -79,6 +80,7 @@ func Components() (otelcol.Factories, error) {
 		projectprocessor.NewFactory(),
 		tokencostprocessor.NewFactory(),
 		reasoningchainprocessor.NewFactory(),
+		privacyprocessor.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err

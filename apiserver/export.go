@@ -40,7 +40,7 @@ func (s *Server) exportSpans(c *gin.Context, a *args) {
 	q := spanQuery(a)
 	next := func(ctx context.Context, cursor string, limit int) (storage.Page[storage.Span], error) {
 		q.Cursor, q.Limit = cursor, limit
-		return s.store.QuerySpans(ctx, q)
+		return s.store.QuerySpans(ctx, a.scope, q)
 	}
 	sink := func(format string, w io.Writer) rowSink[storage.Span] {
 		return newSink(format, w, func(s *storage.Span) any { return viewSpan(s) }, spanRecordOf)
@@ -52,7 +52,7 @@ func (s *Server) exportTraces(c *gin.Context, a *args) {
 	q := traceQuery(a)
 	next := func(ctx context.Context, cursor string, limit int) (storage.Page[storage.TraceSummary], error) {
 		q.Cursor, q.Limit = cursor, limit
-		return s.store.ListTraces(ctx, q)
+		return s.store.ListTraces(ctx, a.scope, q)
 	}
 	sink := func(format string, w io.Writer) rowSink[storage.TraceSummary] {
 		return newSink(format, w, func(t *storage.TraceSummary) any { return viewTrace(t) }, traceRecordOf)

@@ -49,6 +49,9 @@ const defaultTextMax = 256
 // args holds a request's validated, normalized parameters.
 type args struct {
 	vals map[string]any
+	// scope is the projects the request may see: its key's project,
+	// narrowed by the project parameter.
+	scope storage.Scope
 }
 
 func (a *args) has(name string) bool { _, ok := a.vals[name]; return ok }

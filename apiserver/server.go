@@ -188,6 +188,7 @@ func (s *Server) serveRoute(r *route) gin.HandlerFunc {
 			s.fail(c, err)
 			return
 		}
+		a.scope = storage.AllProjects()
 		if !r.stream && s.cfg.QueryTimeout > 0 {
 			ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.QueryTimeout)
 			defer cancel()

@@ -225,7 +225,7 @@ func TestIntegrationExporters(t *testing.T) {
 			defer store.Close()
 			var spans []storage.Span
 			require.Eventually(t, func() bool {
-				spans, err = store.TraceSpans(ctx, root.TraceID().String())
+				spans, err = store.TraceSpans(ctx, storage.AllProjects(), root.TraceID().String())
 				if err != nil || len(spans) != 4 {
 					return false
 				}
@@ -257,7 +257,7 @@ func TestIntegrationExporters(t *testing.T) {
 
 			var sess storage.Session
 			require.Eventually(t, func() bool {
-				sess, err = store.GetSession(ctx, sum.SessionID)
+				sess, err = store.GetSession(ctx, storage.AllProjects(), sum.SessionID)
 				return err == nil && sess.SpanCount == 4 && sess.EndUnixNano > 0
 			}, 15*time.Second, 100*time.Millisecond, "session totals (err %v): %+v", err, sess)
 			assert.Equal(t, "session-"+name, sess.Name)

@@ -11,22 +11,19 @@ ALTER TABLE traces ADD COLUMN IF NOT EXISTS project text NOT NULL DEFAULT 'defau
 ALTER TABLE sessions ADD COLUMN IF NOT EXISTS project text NOT NULL DEFAULT 'default';
 
 ALTER TABLE spans DROP CONSTRAINT IF EXISTS spans_pkey;
-ALTER TABLE spans ADD CONSTRAINT spans_pkey PRIMARY KEY (project, trace_id, span_id, start_time);
+ALTER TABLE spans ADD CONSTRAINT spans_pkey PRIMARY KEY (trace_id, span_id, start_time, project);
 ALTER TABLE traces DROP CONSTRAINT IF EXISTS traces_pkey;
-ALTER TABLE traces ADD CONSTRAINT traces_pkey PRIMARY KEY (project, trace_id);
+ALTER TABLE traces ADD CONSTRAINT traces_pkey PRIMARY KEY (trace_id, project);
 ALTER TABLE sessions DROP CONSTRAINT IF EXISTS sessions_pkey;
-ALTER TABLE sessions ADD CONSTRAINT sessions_pkey PRIMARY KEY (project, session_id);
+ALTER TABLE sessions ADD CONSTRAINT sessions_pkey PRIMARY KEY (session_id, project);
 
--- Scoped queries filter by project first; the unscoped (all projects)
--- listings keep the time indexes of version 1. Writers look traces up by
--- trace_id alone (then match the project), hence traces_trace_idx.
+-- Keys lead with the id, so lookups by id (writers look traces up by id
+-- and then match the project; all-projects reads have no project) use
+-- them. Listings by time get project-leading indexes for scoped reads
+-- beside the unscoped ones of version 1; session filters keep theirs (the
+-- id narrows the rows, the project is checked on them).
 CREATE INDEX IF NOT EXISTS spans_project_start_idx ON spans (project, start_ns DESC, trace_id DESC, span_id DESC);
-DROP INDEX IF EXISTS spans_session_idx;
-CREATE INDEX IF NOT EXISTS spans_session_idx ON spans (project, session_id, start_ns DESC) WHERE session_id <> '';
-CREATE INDEX IF NOT EXISTS traces_trace_idx ON traces (trace_id);
 CREATE INDEX IF NOT EXISTS traces_project_start_idx ON traces (project, start_ns DESC, trace_id DESC);
-DROP INDEX IF EXISTS traces_session_idx;
-CREATE INDEX IF NOT EXISTS traces_session_idx ON traces (project, session_id) WHERE session_id <> '';
 CREATE INDEX IF NOT EXISTS sessions_project_start_idx ON sessions (project, start_ns DESC, session_id DESC);
 
 DROP MATERIALIZED VIEW IF EXISTS daily_costs;

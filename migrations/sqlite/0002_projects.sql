@@ -76,7 +76,7 @@ CREATE TABLE spans_v2 (
     resource               TEXT    NOT NULL DEFAULT '{}',
     events                 TEXT    NOT NULL DEFAULT '[]',
     scope_name             TEXT    NOT NULL DEFAULT '',
-    UNIQUE (project, trace_id, span_id)
+    UNIQUE (trace_id, span_id, project)
 );
 INSERT INTO spans_v2 (project, seq, trace_id, span_id, parent_span_id, session_id, name, type, status, status_message, error_code, start_ns, end_ns, duration_ns, model, provider, temperature, max_tokens, top_p, thinking_enabled, stop_reason, prompt, response, tool_name, tool_call_id, tool_input, tool_output, tool_success, file_path, file_operation, file_bytes, file_lines, tokens_input, tokens_cache_read, tokens_cache_write_5m, tokens_cache_write_1h, tokens_output, tokens_reasoning, tokens_total, tokens_present, tokens_estimated, cost_status, cost_usd, cost_input_usd, cost_cache_read_usd, cost_cache_write_usd, cost_output_usd, cost_reasoning_usd, pricing_entry, pricing_date, reported_cost_usd, framework, framework_version, sdk_version, hostname, service_name, tags, agent_name, user_id, chain_step, chain_depth, chain_follows, chain_requested_by, chain_answers, flags, attributes, resource, events, scope_name)
 SELECT 'default', seq, trace_id, span_id, parent_span_id, session_id, name, type, status, status_message, error_code, start_ns, end_ns, duration_ns, model, provider, temperature, max_tokens, top_p, thinking_enabled, stop_reason, prompt, response, tool_name, tool_call_id, tool_input, tool_output, tool_success, file_path, file_operation, file_bytes, file_lines, tokens_input, tokens_cache_read, tokens_cache_write_5m, tokens_cache_write_1h, tokens_output, tokens_reasoning, tokens_total, tokens_present, tokens_estimated, cost_status, cost_usd, cost_input_usd, cost_cache_read_usd, cost_cache_write_usd, cost_output_usd, cost_reasoning_usd, pricing_entry, pricing_date, reported_cost_usd, framework, framework_version, sdk_version, hostname, service_name, tags, agent_name, user_id, chain_step, chain_depth, chain_follows, chain_requested_by, chain_answers, flags, attributes, resource, events, scope_name FROM spans;
@@ -109,7 +109,7 @@ CREATE TABLE traces_v2 (
     unpriced_spans         INTEGER NOT NULL DEFAULT 0,
     chain_length           INTEGER NOT NULL DEFAULT 0,
     flags                  INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (project, trace_id)
+    PRIMARY KEY (trace_id, project)
 );
 INSERT INTO traces_v2 (project, trace_id, root_span_id, root_name, root_status, session_id, agent_name, start_ns, end_ns, span_count, llm_calls, tool_calls, error_count, running_count, tokens_input, tokens_cache_read, tokens_cache_write_5m, tokens_cache_write_1h, tokens_output, tokens_reasoning, cost_usd, priced_spans, unpriced_spans, chain_length, flags)
 SELECT 'default', trace_id, root_span_id, root_name, root_status, session_id, agent_name, start_ns, end_ns, span_count, llm_calls, tool_calls, error_count, running_count, tokens_input, tokens_cache_read, tokens_cache_write_5m, tokens_cache_write_1h, tokens_output, tokens_reasoning, cost_usd, priced_spans, unpriced_spans, chain_length, flags FROM traces;
@@ -143,22 +143,25 @@ CREATE TABLE sessions_v2 (
     priced_spans           INTEGER NOT NULL DEFAULT 0,
     unpriced_spans         INTEGER NOT NULL DEFAULT 0,
     flags                  INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (project, session_id)
+    PRIMARY KEY (session_id, project)
 );
 INSERT INTO sessions_v2 (project, session_id, name, framework, agent_name, user_id, tags, metadata, start_ns, end_ns, status, span_count, trace_count, llm_calls, tool_calls, error_count, tokens_input, tokens_cache_read, tokens_cache_write_5m, tokens_cache_write_1h, tokens_output, tokens_reasoning, cost_usd, priced_spans, unpriced_spans, flags)
 SELECT 'default', session_id, name, framework, agent_name, user_id, tags, metadata, start_ns, end_ns, status, span_count, trace_count, llm_calls, tool_calls, error_count, tokens_input, tokens_cache_read, tokens_cache_write_5m, tokens_cache_write_1h, tokens_output, tokens_reasoning, cost_usd, priced_spans, unpriced_spans, flags FROM sessions;
 DROP TABLE sessions;
 ALTER TABLE sessions_v2 RENAME TO sessions;
 
--- Scoped queries filter by project first; the unscoped (all projects)
--- listings keep their time indexes.
+-- Keys lead with the id (lookups by id, with or without a project, use
+-- them); listings by time get a project-leading index for scoped reads
+-- beside the unscoped one. Filters on session, model and type keep their
+-- version 1 indexes (the id narrows the rows; the project is checked on
+-- them).
 CREATE INDEX spans_start ON spans (start_ns);
 CREATE INDEX spans_project_start ON spans (project, start_ns);
-CREATE INDEX spans_session ON spans (project, session_id, start_ns);
-CREATE INDEX spans_model ON spans (project, model, start_ns);
-CREATE INDEX spans_type ON spans (project, type, start_ns);
+CREATE INDEX spans_session ON spans (session_id, start_ns);
+CREATE INDEX spans_model ON spans (model, start_ns);
+CREATE INDEX spans_type ON spans (type, start_ns);
 CREATE INDEX traces_start ON traces (start_ns, trace_id);
 CREATE INDEX traces_project_start ON traces (project, start_ns, trace_id);
-CREATE INDEX traces_session ON traces (project, session_id, start_ns);
+CREATE INDEX traces_session ON traces (session_id, start_ns);
 CREATE INDEX sessions_start ON sessions (start_ns, session_id);
 CREATE INDEX sessions_project_start ON sessions (project, start_ns, session_id);

@@ -324,9 +324,10 @@ func loadExisting(ctx context.Context, tx *sql.Tx, spans []storage.Span, known m
 		part := keys[i:min(i+chunk, len(keys))]
 		args = args[:0]
 		for _, k := range part {
-			args = append(args, k.project, k.trace, k.span)
+			args = append(args, k.trace, k.span, k.project)
 		}
-		q := "SELECT " + contribColumns + " FROM spans WHERE (project, trace_id, span_id) IN (VALUES " +
+		// In the order of the unique index (trace_id, span_id, project).
+		q := "SELECT " + contribColumns + " FROM spans WHERE (trace_id, span_id, project) IN (VALUES " +
 			strings.TrimSuffix(strings.Repeat("(?,?,?),", len(part)), ",") + ")"
 		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {

@@ -6,6 +6,9 @@
 -- Existing rows move to the project 'default'. The continuous aggregates
 -- are rebuilt with a project dimension so a project's cost breakdown can
 -- read them; the store re-adds their refresh policies on start.
+-- TimescaleDB may refuse to change the primary key of a hypertable that
+-- has compressed chunks; decompress them (decompress_chunk) before
+-- upgrading such a database (docs/deployment.md).
 ALTER TABLE spans ADD COLUMN IF NOT EXISTS project text NOT NULL DEFAULT 'default';
 ALTER TABLE traces ADD COLUMN IF NOT EXISTS project text NOT NULL DEFAULT 'default';
 ALTER TABLE sessions ADD COLUMN IF NOT EXISTS project text NOT NULL DEFAULT 'default';

@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"io"
 	"math/big"
@@ -88,4 +89,37 @@ func TestAPICommandTLS(t *testing.T) {
 	assert.Equal(t, ExitUsage, r.code)
 	r = run(t, nil, "api", "--storage", "sqlite://"+filepath.Join(dir, "b.db"), "--tls-cert", keyFile, "--tls-key", certFile)
 	assert.Equal(t, ExitUsage, r.code)
+}
+
+// --project narrows lists, metrics and exports to one project and is
+// checked before any request.
+func TestProjectFlag(t *testing.T) {
+	api := newTestAPI(t)
+	count := func(args ...string) int {
+		t.Helper()
+		r := run(t, api, append(args, "-o", "json")...)
+		require.Equal(t, 0, r.code, r.stderr)
+		var items []map[string]any
+		require.NoError(t, json.Unmarshal([]byte(r.stdout), &items), r.stdout)
+		return len(items)
+	}
+	all := count("traces", "list")
+	require.Positive(t, all)
+	assert.Equal(t, all, count("traces", "list", "--project", "default"), "the seed has no project: default")
+	assert.Zero(t, count("traces", "list", "--project", "team-x"))
+	assert.Zero(t, count("sessions", "list", "--project", "team-x"))
+
+	r := run(t, api, "metrics", "summary", "--since", "30d", "--project", "team-x", "-o", "json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var sum struct {
+		Current struct {
+			Spans int64 `json:"spans"`
+		} `json:"current"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &sum))
+	assert.Zero(t, sum.Current.Spans)
+
+	r = run(t, api, "traces", "list", "--project", "Team X")
+	assert.Equal(t, ExitUsage, r.code)
+	assert.Contains(t, r.stderr, "--project")
 }

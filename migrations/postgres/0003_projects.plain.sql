@@ -21,6 +21,14 @@ ALTER TABLE sessions ADD CONSTRAINT sessions_pkey PRIMARY KEY (session_id, proje
 -- them. Listings by time get project-leading indexes for scoped reads
 -- beside the unscoped ones of version 1; session filters keep theirs (the
 -- id narrows the rows, the project is checked on them).
+-- Listings order by (start, ids, project): the same ids may start at the
+-- same time in two projects, and cursors must not skip either.
+DROP INDEX IF EXISTS spans_start_idx;
+CREATE INDEX IF NOT EXISTS spans_start_idx ON spans (start_ns DESC, trace_id DESC, span_id DESC, project DESC);
+DROP INDEX IF EXISTS traces_start_idx;
+CREATE INDEX IF NOT EXISTS traces_start_idx ON traces (start_ns DESC, trace_id DESC, project DESC);
+DROP INDEX IF EXISTS sessions_start_idx;
+CREATE INDEX IF NOT EXISTS sessions_start_idx ON sessions (start_ns DESC, session_id DESC, project DESC);
 CREATE INDEX IF NOT EXISTS spans_project_start_idx ON spans (project, start_ns DESC, trace_id DESC, span_id DESC);
 CREATE INDEX IF NOT EXISTS traces_project_start_idx ON traces (project, start_ns DESC, trace_id DESC);
 CREATE INDEX IF NOT EXISTS sessions_project_start_idx ON sessions (project, start_ns DESC, session_id DESC);

@@ -150,6 +150,8 @@ SELECT 'default', session_id, name, framework, agent_name, user_id, tags, metada
 DROP TABLE sessions;
 ALTER TABLE sessions_v2 RENAME TO sessions;
 
+-- Listings order by (start, id, project): the same id may start at the
+-- same time in two projects, and cursors must not skip either.
 -- Keys lead with the id (lookups by id, with or without a project, use
 -- them); listings by time get a project-leading index for scoped reads
 -- beside the unscoped one. Filters on session, model and type keep their
@@ -160,8 +162,8 @@ CREATE INDEX spans_project_start ON spans (project, start_ns);
 CREATE INDEX spans_session ON spans (session_id, start_ns);
 CREATE INDEX spans_model ON spans (model, start_ns);
 CREATE INDEX spans_type ON spans (type, start_ns);
-CREATE INDEX traces_start ON traces (start_ns, trace_id);
+CREATE INDEX traces_start ON traces (start_ns, trace_id, project);
 CREATE INDEX traces_project_start ON traces (project, start_ns, trace_id);
 CREATE INDEX traces_session ON traces (session_id, start_ns);
-CREATE INDEX sessions_start ON sessions (start_ns, session_id);
+CREATE INDEX sessions_start ON sessions (start_ns, session_id, project);
 CREATE INDEX sessions_project_start ON sessions (project, start_ns, session_id);

@@ -215,7 +215,7 @@ func (s *Store) ListTraces(ctx context.Context, sc storage.Scope, q storage.Trac
 	if err != nil {
 		return page, err
 	}
-	cur, err := decodeCursor(q.Cursor, 1)
+	cur, err := decodeCursor(q.Cursor, 2)
 	if err != nil {
 		return page, err
 	}
@@ -247,10 +247,11 @@ func (s *Store) ListTraces(ctx context.Context, sc storage.Scope, q storage.Trac
 			" OR sp.tool_output ILIKE " + p + "))")
 	}
 	if cur != nil {
-		w.add("(start_ns, trace_id) < (" + w.arg(cur.ns) + ", " + w.arg(cur.ids[0]) + ")")
+		// The same trace id may start at the same time in two projects.
+		w.add("(start_ns, trace_id, project) < (" + w.arg(cur.ns) + ", " + w.arg(cur.ids[0]) + ", " + w.arg(cur.ids[1]) + ")")
 	}
 	sql := "SELECT " + traceColumns + " FROM traces" + w.sql() +
-		" ORDER BY start_ns DESC, trace_id DESC LIMIT " + strconv.Itoa(limit+1)
+		" ORDER BY start_ns DESC, trace_id DESC, project DESC LIMIT " + strconv.Itoa(limit+1)
 	rows, err := s.pool.Query(ctx, sql, w.args...)
 	if err != nil {
 		return page, fmt.Errorf("postgres: list traces: %w", err)
@@ -269,7 +270,7 @@ func (s *Store) ListTraces(ctx context.Context, sc storage.Scope, q storage.Trac
 	if len(page.Items) > limit {
 		page.Items = page.Items[:limit]
 		last := page.Items[limit-1]
-		page.NextCursor = encodeCursor(last.StartUnixNano, last.TraceID)
+		page.NextCursor = encodeCursor(last.StartUnixNano, last.TraceID, last.Project)
 	}
 	return page, nil
 }
@@ -332,7 +333,7 @@ func (s *Store) QuerySpans(ctx context.Context, sc storage.Scope, q storage.Span
 		return page, err
 	}
 	follow := q.AfterSeq > 0
-	nIDs := 2
+	nIDs := 3
 	if follow {
 		nIDs = 0
 	}
@@ -358,7 +359,7 @@ func (s *Store) QuerySpans(ctx context.Context, sc storage.Scope, q storage.Span
 	if q.Status != "" {
 		w.add("status = " + w.arg(string(q.Status)))
 	}
-	order := " ORDER BY start_ns DESC, trace_id DESC, span_id DESC"
+	order := " ORDER BY start_ns DESC, trace_id DESC, span_id DESC, project DESC"
 	if follow {
 		after := q.AfterSeq
 		if cur != nil && cur.ns > after {
@@ -367,7 +368,8 @@ func (s *Store) QuerySpans(ctx context.Context, sc storage.Scope, q storage.Span
 		w.add("seq > " + w.arg(after))
 		order = " ORDER BY seq"
 	} else if cur != nil {
-		w.add("(start_ns, trace_id, span_id) < (" + w.arg(cur.ns) + ", " + w.arg(cur.ids[0]) + ", " + w.arg(cur.ids[1]) + ")")
+		w.add("(start_ns, trace_id, span_id, project) < (" + w.arg(cur.ns) + ", " + w.arg(cur.ids[0]) + ", " +
+			w.arg(cur.ids[1]) + ", " + w.arg(cur.ids[2]) + ")")
 	}
 	rows, err := s.pool.Query(ctx, spanSelect+w.sql()+order+" LIMIT "+strconv.Itoa(limit+1), w.args...)
 	if err != nil {
@@ -383,7 +385,7 @@ func (s *Store) QuerySpans(ctx context.Context, sc storage.Scope, q storage.Span
 		if follow {
 			page.NextCursor = encodeCursor(last.Seq)
 		} else {
-			page.NextCursor = encodeCursor(last.StartUnixNano, last.TraceID, last.SpanID)
+			page.NextCursor = encodeCursor(last.StartUnixNano, last.TraceID, last.SpanID, last.Project)
 		}
 	}
 	return page, nil
@@ -414,7 +416,7 @@ func (s *Store) ListSessions(ctx context.Context, sc storage.Scope, q storage.Se
 	if err != nil {
 		return page, err
 	}
-	cur, err := decodeCursor(q.Cursor, 1)
+	cur, err := decodeCursor(q.Cursor, 2)
 	if err != nil {
 		return page, err
 	}
@@ -435,10 +437,10 @@ func (s *Store) ListSessions(ctx context.Context, sc storage.Scope, q storage.Se
 		}
 	}
 	if cur != nil {
-		w.add("(start_ns, session_id) < (" + w.arg(cur.ns) + ", " + w.arg(cur.ids[0]) + ")")
+		w.add("(start_ns, session_id, project) < (" + w.arg(cur.ns) + ", " + w.arg(cur.ids[0]) + ", " + w.arg(cur.ids[1]) + ")")
 	}
 	rows, err := s.pool.Query(ctx, "SELECT "+sessionColumns+" FROM sessions"+w.sql()+
-		" ORDER BY start_ns DESC, session_id DESC LIMIT "+strconv.Itoa(limit+1), w.args...)
+		" ORDER BY start_ns DESC, session_id DESC, project DESC LIMIT "+strconv.Itoa(limit+1), w.args...)
 	if err != nil {
 		return page, fmt.Errorf("postgres: list sessions: %w", err)
 	}
@@ -456,7 +458,7 @@ func (s *Store) ListSessions(ctx context.Context, sc storage.Scope, q storage.Se
 	if len(page.Items) > limit {
 		page.Items = page.Items[:limit]
 		last := page.Items[limit-1]
-		page.NextCursor = encodeCursor(last.StartUnixNano, last.ID)
+		page.NextCursor = encodeCursor(last.StartUnixNano, last.ID, last.Project)
 	}
 	return page, nil
 }

@@ -278,10 +278,13 @@ func (s *Store) ListTraces(ctx context.Context, sc storage.Scope, q storage.Trac
 			 OR s.tool_input LIKE ? ESCAPE '\' OR s.tool_output LIKE ? ESCAPE '\')))`, p, p, p, p, p, p)
 	}
 	if cur != nil {
-		w.add("(t.start_ns < ? OR (t.start_ns = ? AND t.trace_id < ?))", cur.start, cur.start, cur.id)
+		// The same trace id may start at the same time in two projects.
+		id, project, _ := strings.Cut(cur.id, " ")
+		w.add("(t.start_ns < ? OR (t.start_ns = ? AND (t.trace_id < ? OR (t.trace_id = ? AND t.project < ?))))",
+			cur.start, cur.start, id, id, project)
 	}
 	query := "SELECT " + traceColumns + " FROM traces t" + w.sql() +
-		" ORDER BY t.start_ns DESC, t.trace_id DESC LIMIT ?"
+		" ORDER BY t.start_ns DESC, t.trace_id DESC, t.project DESC LIMIT ?"
 	rows, err := s.read.QueryContext(ctx, query, append(w.args, limit+1)...)
 	if err != nil {
 		return page, fmt.Errorf("sqlite: list traces: %w", err)
@@ -300,7 +303,7 @@ func (s *Store) ListTraces(ctx context.Context, sc storage.Scope, q storage.Trac
 	if len(page.Items) > limit {
 		page.Items = page.Items[:limit]
 		last := page.Items[limit-1]
-		page.NextCursor = encodeCursor(last.StartUnixNano, last.TraceID)
+		page.NextCursor = encodeCursor(last.StartUnixNano, last.TraceID+" "+last.Project)
 	}
 	return page, nil
 }
@@ -475,10 +478,12 @@ func (s *Store) ListSessions(ctx context.Context, sc storage.Scope, q storage.Se
 		}
 	}
 	if cur != nil {
-		w.add("(start_ns < ? OR (start_ns = ? AND session_id < ?))", cur.start, cur.start, cur.id)
+		id, project, _ := strings.Cut(cur.id, " ")
+		w.add("(start_ns < ? OR (start_ns = ? AND (session_id < ? OR (session_id = ? AND project < ?))))",
+			cur.start, cur.start, id, id, project)
 	}
 	rows, err := s.read.QueryContext(ctx, "SELECT "+sessionColumns+" FROM sessions"+w.sql()+
-		" ORDER BY start_ns DESC, session_id DESC LIMIT ?", append(w.args, limit+1)...)
+		" ORDER BY start_ns DESC, session_id DESC, project DESC LIMIT ?", append(w.args, limit+1)...)
 	if err != nil {
 		return page, fmt.Errorf("sqlite: list sessions: %w", err)
 	}
@@ -496,7 +501,7 @@ func (s *Store) ListSessions(ctx context.Context, sc storage.Scope, q storage.Se
 	if len(page.Items) > limit {
 		page.Items = page.Items[:limit]
 		last := page.Items[limit-1]
-		page.NextCursor = encodeCursor(last.StartUnixNano, last.ID)
+		page.NextCursor = encodeCursor(last.StartUnixNano, last.ID+" "+last.Project)
 	}
 	return page, nil
 }

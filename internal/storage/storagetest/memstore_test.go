@@ -253,7 +253,7 @@ func (m *memStore) ListTraces(_ context.Context, sc storage.Scope, q storage.Tra
 	}
 	slices.SortFunc(out, func(a, b storage.TraceSummary) int {
 		return cmp.Or(cmp.Compare(b.StartUnixNano, a.StartUnixNano), cmp.Compare(b.TraceID, a.TraceID),
-			cmp.Compare(a.Project, b.Project))
+			cmp.Compare(b.Project, a.Project))
 	})
 	return page(out, q.Limit, q.Cursor)
 }
@@ -266,7 +266,7 @@ func (m *memStore) sortedSpans(keep func(storage.Span) bool) []storage.Span {
 		}
 	}
 	slices.SortFunc(out, func(a, b storage.Span) int {
-		return cmp.Or(cmp.Compare(a.StartUnixNano, b.StartUnixNano), cmp.Compare(a.SpanID, b.SpanID))
+		return cmp.Or(cmp.Compare(a.StartUnixNano, b.StartUnixNano), cmp.Compare(a.SpanID, b.SpanID), cmp.Compare(a.Project, b.Project))
 	})
 	return out
 }
@@ -371,7 +371,7 @@ func (m *memStore) ListSessions(_ context.Context, sc storage.Scope, q storage.S
 		out = append(out, ss)
 	}
 	slices.SortFunc(out, func(a, b storage.Session) int {
-		return cmp.Or(cmp.Compare(b.StartUnixNano, a.StartUnixNano), cmp.Compare(b.ID, a.ID), cmp.Compare(a.Project, b.Project))
+		return cmp.Or(cmp.Compare(b.StartUnixNano, a.StartUnixNano), cmp.Compare(b.ID, a.ID), cmp.Compare(b.Project, a.Project))
 	})
 	return page(out, q.Limit, q.Cursor)
 }

@@ -297,3 +297,54 @@ func testScopeRequired(t *testing.T, s storage.Store) {
 	_, err := s.GetSession(ctx, scopeA, "x")
 	require.NoError(t, err)
 }
+
+// testProjectPagination: with all projects in scope, pages of one item walk
+// over both projects' trace, session and spans that share ids and start
+// times, skipping and repeating nothing.
+func testProjectPagination(t *testing.T, s storage.Store) {
+	ctx := t.Context()
+	root, llm, tool := smallTrace(1)
+	for _, p := range []string{projA, projB} {
+		start := xStart
+		start.Project = p
+		write(t, s, storage.Batch{Sessions: []storage.SessionEvent{start}, Spans: inProject(p, root, llm, tool)})
+	}
+	all := storage.AllProjects()
+	var traces, sessions, spans []string
+	for cursor, n := "", 0; n == 0 || cursor != ""; n++ {
+		require.Less(t, n, 10, "ListTraces pages do not end")
+		p, err := s.ListTraces(ctx, all, storage.TraceQuery{Limit: 1, Cursor: cursor})
+		require.NoError(t, err)
+		for _, tr := range p.Items {
+			traces = append(traces, tr.Project+"/"+tr.TraceID)
+		}
+		cursor = p.NextCursor
+	}
+	for cursor, n := "", 0; n == 0 || cursor != ""; n++ {
+		require.Less(t, n, 10, "ListSessions pages do not end")
+		p, err := s.ListSessions(ctx, all, storage.SessionQuery{Limit: 1, Cursor: cursor})
+		require.NoError(t, err)
+		for _, ss := range p.Items {
+			sessions = append(sessions, ss.Project+"/"+ss.ID)
+		}
+		cursor = p.NextCursor
+	}
+	for cursor, n := "", 0; n == 0 || cursor != ""; n++ {
+		require.Less(t, n, 20, "QuerySpans pages do not end")
+		p, err := s.QuerySpans(ctx, all, storage.SpanQuery{Limit: 1, Cursor: cursor})
+		require.NoError(t, err)
+		for _, sp := range p.Items {
+			spans = append(spans, sp.Project+"/"+sp.SpanID)
+		}
+		cursor = p.NextCursor
+	}
+	assert.ElementsMatch(t, []string{projA + "/" + traceID(1), projB + "/" + traceID(1)}, traces, "ListTraces pages")
+	assert.ElementsMatch(t, []string{projA + "/x", projB + "/x"}, sessions, "ListSessions pages")
+	var want []string
+	for _, p := range []string{projA, projB} {
+		for _, sp := range []storage.Span{root, llm, tool} {
+			want = append(want, p+"/"+sp.SpanID)
+		}
+	}
+	assert.ElementsMatch(t, want, spans, "QuerySpans pages")
+}

@@ -69,6 +69,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"EmptyAnalytics", testEmptyAnalytics},
 		{"ProjectIsolation", testProjectIsolation},
 		{"ProjectDelete", testProjectDelete},
+		{"ProjectPagination", testProjectPagination},
 		{"ScopeRequired", testScopeRequired},
 	}
 	for _, tc := range tests {

@@ -1,49 +1,45 @@
 package apiserver
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"go.uber.org/zap"
+
+	"github.com/agenttrace/agenttrace/internal/apikey"
+	"github.com/agenttrace/agenttrace/internal/storage"
 )
 
-// authenticator checks API keys. Keys are kept as SHA-256 digests and every
-// key is compared in constant time, so neither a key's content nor its
-// length leaks through timing.
-type authenticator struct {
-	read, admin [][sha256.Size]byte
+// keyring is the server's API keys (internal/apikey: SHA-256 digests,
+// compared in constant time) with each key's Retry-After for its rate limit.
+type keyring struct {
+	set        *apikey.Set
+	retryAfter map[*apikey.Identity]string // seconds, for rate-limited keys
 }
 
-func newAuthenticator(readKeys, adminKeys []string) authenticator {
-	var a authenticator
-	for _, k := range readKeys {
-		a.read = append(a.read, sha256.Sum256([]byte(k)))
+func newKeyring(keys []apikey.Key) (keyring, error) {
+	set, err := apikey.NewSet(keys)
+	if err != nil {
+		return keyring{}, err
 	}
-	for _, k := range adminKeys {
-		a.admin = append(a.admin, sha256.Sum256([]byte(k)))
+	k := keyring{set: set, retryAfter: map[*apikey.Identity]string{}}
+	for _, key := range keys {
+		if key.RatePerSecond > 0 {
+			id, _ := set.Lookup(key.Secret)
+			// One request's worth of tokens comes back after 1/rate s.
+			k.retryAfter[id] = strconv.Itoa(int(math.Ceil(1 / key.RatePerSecond)))
+		}
 	}
-	return a
+	return k, nil
 }
 
-func (a *authenticator) enabled() bool { return len(a.read)+len(a.admin) > 0 }
-
-// level returns the access a presented key grants.
-func (a *authenticator) level(key string) (read, admin bool) {
-	d := sha256.Sum256([]byte(key))
-	var r, ad int
-	for i := range a.read {
-		r |= subtle.ConstantTimeCompare(d[:], a.read[i][:])
-	}
-	for i := range a.admin {
-		ad |= subtle.ConstantTimeCompare(d[:], a.admin[i][:])
-	}
-	return r|ad == 1, ad == 1
-}
+func (k *keyring) enabled() bool { return k.set.Len() > 0 }
 
 // presentedKey reads "Authorization: Bearer <key>" or "X-API-Key: <key>";
 // for the WebSocket route, whose browser clients cannot set headers, also
@@ -63,29 +59,59 @@ func presentedKey(c *gin.Context, allowQuery bool) string {
 	return ""
 }
 
-// authorize enforces the keys; without configured keys (loopback-only
-// deployments) every request is allowed.
-func (s *Server) authorize(c *gin.Context, needAdmin bool) bool {
+// keyIDKey is the gin context key of the request's key ID (loggable; the
+// key itself never is).
+const keyIDKey = "agenttrace.key_id"
+
+// authorize enforces the keys and their rate limits and returns the
+// request's identity; without configured keys (loopback-only deployments)
+// every request is allowed, with a nil identity.
+func (s *Server) authorize(c *gin.Context, needAdmin bool) (*apikey.Identity, bool) {
 	if !s.auth.enabled() {
-		return true
+		return nil, true
 	}
 	key := presentedKey(c, c.FullPath() == livePath)
 	if key == "" {
 		c.Header("WWW-Authenticate", `Bearer realm="agenttrace"`)
 		abortJSON(c, http.StatusUnauthorized, codeUnauthorized, "an API key is required (Authorization: Bearer <key> or X-API-Key)")
-		return false
+		return nil, false
 	}
-	read, admin := s.auth.level(key)
-	switch {
-	case !read:
+	id, ok := s.auth.set.Lookup(key)
+	if !ok || (id.Role != apikey.RoleRead && id.Role != apikey.RoleAdmin) {
 		c.Header("WWW-Authenticate", `Bearer realm="agenttrace", error="invalid_token"`)
 		abortJSON(c, http.StatusUnauthorized, codeUnauthorized, "the API key is not valid")
-		return false
-	case needAdmin && !admin:
-		abortJSON(c, http.StatusForbidden, codeForbidden, "this endpoint needs an admin key")
-		return false
+		return nil, false
 	}
-	return true
+	c.Set(keyIDKey, id.ID)
+	if !id.Allow(1) {
+		c.Header("Retry-After", s.auth.retryAfter[id])
+		s.logger.Debug("API key over its rate limit", zap.String("key_id", id.ID), zap.String("path", c.FullPath()))
+		abortJSON(c, http.StatusTooManyRequests, codeRateLimited, "this API key's rate limit is spent; retry after "+
+			s.auth.retryAfter[id]+" s")
+		return nil, false
+	}
+	if needAdmin && id.Role != apikey.RoleAdmin {
+		abortJSON(c, http.StatusForbidden, codeForbidden, "this endpoint needs an admin key")
+		return nil, false
+	}
+	return id, true
+}
+
+// scopeOf is the projects a request may see: its key's project (all of
+// them without keys or for a "*" key), narrowed to the project parameter
+// when given. A key bound to one project that names another is refused
+// (403), whether or not that project exists.
+func scopeOf(id *apikey.Identity, project string) (storage.Scope, bool) {
+	if id != nil && !id.AllProjectsAccess() {
+		if project != "" && project != id.Project {
+			return storage.Scope{}, false
+		}
+		return storage.ProjectScope(id.Project), true
+	}
+	if project != "" {
+		return storage.ProjectScope(project), true
+	}
+	return storage.AllProjects(), true
 }
 
 // checkHost rejects, while no keys are configured, requests whose Host is

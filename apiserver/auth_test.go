@@ -1,9 +1,12 @@
 package apiserver
 
 import (
+	"crypto/tls"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/agenttrace/agenttrace/internal/apikey"
 )
 
 const (
@@ -24,6 +27,22 @@ func TestConfigValidate(t *testing.T) {
 		{"all interfaces without keys", func(c *Config) { c.Endpoint = ":8080" }, []string{"endpoint"}},
 		{"public with keys", func(c *Config) { c.Endpoint = "0.0.0.0:8080"; c.ReadKeys = []string{readKey} }, nil},
 		{"bad endpoint", func(c *Config) { c.Endpoint = "8080" }, []string{"endpoint"}},
+		{"public with project keys", func(c *Config) {
+			c.Endpoint = "0.0.0.0:8080"
+			c.Keys = []apikey.Key{{Secret: readKey, Project: "team-a", Role: apikey.RoleRead, RatePerSecond: 5}}
+		}, nil},
+		{"bad project keys", func(c *Config) {
+			c.Keys = []apikey.Key{
+				{Secret: "short", Project: "Team A", Role: apikey.RoleRead},
+				{Secret: readKey, Project: "team-a", Role: apikey.RoleIngest},
+				{Secret: adminKey, Project: "*", Role: "owner", RatePerSecond: -1},
+			}
+		}, []string{"keys[0].key", "keys[0].project", "keys[1].role", "keys[2].role", "keys[2].rate_limit"}},
+		{"same secret twice", func(c *Config) {
+			c.Keys = []apikey.Key{{Secret: readKey, Project: "team-a", Role: apikey.RoleRead}}
+			c.AdminKeys = []string{readKey}
+		}, []string{"configured twice"}},
+		{"tls without certificate", func(c *Config) { c.TLS = &tls.Config{} }, []string{"tls: no server certificate"}},
 		{"everything wrong", func(c *Config) {
 			c.ReadKeys = []string{"short"}
 			c.AdminKeys = []string{readKey, "x"}

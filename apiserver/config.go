@@ -1,12 +1,15 @@
 package apiserver
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/agenttrace/agenttrace/internal/apikey"
 )
 
 // Environment variables read by Config.LoadEnv: comma-separated API keys.
@@ -22,10 +25,18 @@ const DefaultEndpoint = "127.0.0.1:8080"
 type Config struct {
 	// Endpoint is the listen address (host:port).
 	Endpoint string
-	// ReadKeys may call every read endpoint.
+	// Keys are the API keys: each belongs to a project (or "*", every
+	// project), has the role read or admin, and may carry a rate limit in
+	// requests per second.
+	Keys []apikey.Key
+	// ReadKeys may call every read endpoint of every project (shorthand for
+	// Keys with project "*", role read, no rate limit).
 	ReadKeys []string
-	// AdminKeys may call every endpoint, including deletes.
+	// AdminKeys may call every endpoint of every project, including deletes.
 	AdminKeys []string
+	// TLS, when set, makes Serve speak HTTPS only (crypto/tls server
+	// configuration with at least one certificate).
+	TLS *tls.Config
 	// AllowedOrigins lists the origins (scheme://host[:port]) allowed by
 	// CORS and for cross-origin WebSocket connections; "*" allows any.
 	// Empty (the default) sends no CORS headers.
@@ -72,7 +83,19 @@ func splitKeys(lookup func(string) (string, bool), name string) []string {
 
 // AuthEnabled reports whether any key is configured; without keys every
 // endpoint is open (allowed on loopback binds only).
-func (c *Config) AuthEnabled() bool { return len(c.ReadKeys)+len(c.AdminKeys) > 0 }
+func (c *Config) AuthEnabled() bool { return len(c.Keys)+len(c.ReadKeys)+len(c.AdminKeys) > 0 }
+
+// allKeys is Keys plus ReadKeys and AdminKeys as keys of every project.
+func (c *Config) allKeys() []apikey.Key {
+	keys := append([]apikey.Key{}, c.Keys...)
+	for _, k := range c.ReadKeys {
+		keys = append(keys, apikey.Key{Secret: k, Project: apikey.AllProjects, Role: apikey.RoleRead})
+	}
+	for _, k := range c.AdminKeys {
+		keys = append(keys, apikey.Key{Secret: k, Project: apikey.AllProjects, Role: apikey.RoleAdmin})
+	}
+	return keys
+}
 
 // minKeyLength keeps guessable keys out.
 const minKeyLength = 16
@@ -87,7 +110,16 @@ func (c *Config) Validate() error {
 	case port == "":
 		errs = append(errs, errors.New("endpoint: missing port"))
 	case !IsLoopbackHost(host) && !c.AuthEnabled():
-		errs = append(errs, fmt.Errorf("endpoint: %q is not a loopback address, so api keys are required (read_keys/admin_keys or %s/%s)", c.Endpoint, EnvReadKeys, EnvAdminKeys))
+		errs = append(errs, fmt.Errorf("endpoint: %q is not a loopback address, so api keys are required (keys, read_keys/admin_keys or %s/%s)", c.Endpoint, EnvReadKeys, EnvAdminKeys))
+	}
+	keysOK := true
+	for i, k := range c.Keys {
+		where := fmt.Sprintf("keys[%d]", i)
+		if err := k.Validate(where); err != nil {
+			errs, keysOK = append(errs, err), false
+		} else if k.Role == apikey.RoleIngest {
+			errs, keysOK = append(errs, fmt.Errorf("%s.role: the API takes read or admin keys; ingest keys belong to the receivers", where)), false
+		}
 	}
 	for i, k := range c.ReadKeys {
 		if len(k) < minKeyLength {
@@ -112,6 +144,15 @@ func (c *Config) Validate() error {
 		if h == "" || strings.ContainsAny(h, "/ ") {
 			errs = append(errs, fmt.Errorf("allowed_hosts[%d]: %q is not a host name", i, h))
 		}
+	}
+	if keysOK && len(errs) == 0 {
+		// Duplicate secrets across keys, read_keys and admin_keys.
+		if _, err := apikey.NewSet(c.allKeys()); err != nil {
+			errs = append(errs, fmt.Errorf("keys (with read_keys and admin_keys appended): %w", err))
+		}
+	}
+	if c.TLS != nil && len(c.TLS.Certificates) == 0 && c.TLS.GetCertificate == nil && c.TLS.GetConfigForClient == nil {
+		errs = append(errs, errors.New("tls: no server certificate"))
 	}
 	if c.QueryTimeout < 0 {
 		errs = append(errs, errors.New("query_timeout: must not be negative"))

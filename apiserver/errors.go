@@ -19,6 +19,7 @@ const (
 	codeNotFound         = "not_found"
 	codeUnauthorized     = "unauthorized"
 	codeForbidden        = "forbidden"
+	codeRateLimited      = "rate_limited"
 	codeMethodNotAllowed = "method_not_allowed"
 	codeTimeout          = "timeout"
 	codeUnavailable      = "unavailable"
@@ -69,7 +70,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 	case errors.Is(err, context.DeadlineExceeded):
 		abortJSON(c, http.StatusGatewayTimeout, codeTimeout, "the query took longer than the server's query timeout")
 	default:
-		s.logger.Error("API request failed", zap.String("path", c.FullPath()), zap.Error(err))
+		s.logger.Error("API request failed", zap.String("path", c.FullPath()), zap.String("key_id", c.GetString(keyIDKey)), zap.Error(err))
 		abortJSON(c, http.StatusInternalServerError, codeInternal, "internal error; see the server log")
 	}
 }

@@ -40,7 +40,7 @@ func (s *Server) exportSpans(c *gin.Context, a *args) {
 	q := spanQuery(a)
 	next := func(ctx context.Context, cursor string, limit int) (storage.Page[storage.Span], error) {
 		q.Cursor, q.Limit = cursor, limit
-		return s.store.QuerySpans(ctx, q)
+		return s.store.QuerySpans(ctx, a.scope, q)
 	}
 	sink := func(format string, w io.Writer) rowSink[storage.Span] {
 		return newSink(format, w, func(s *storage.Span) any { return viewSpan(s) }, spanRecordOf)
@@ -52,7 +52,7 @@ func (s *Server) exportTraces(c *gin.Context, a *args) {
 	q := traceQuery(a)
 	next := func(ctx context.Context, cursor string, limit int) (storage.Page[storage.TraceSummary], error) {
 		q.Cursor, q.Limit = cursor, limit
-		return s.store.ListTraces(ctx, q)
+		return s.store.ListTraces(ctx, a.scope, q)
 	}
 	sink := func(format string, w io.Writer) rowSink[storage.TraceSummary] {
 		return newSink(format, w, func(t *storage.TraceSummary) any { return viewTrace(t) }, traceRecordOf)
@@ -355,10 +355,12 @@ type spanRecord struct {
 	ToolOutput         string   `parquet:"tool_output"`
 	Attributes         string   `parquet:"attributes"`
 	Seq                int64    `parquet:"seq"`
+	Project            string   `parquet:"project"` // last, so existing column positions stay
 }
 
 func spanRecordOf(s *storage.Span) spanRecord {
 	r := spanRecord{
+		Project: storage.NormProject(s.Project),
 		TraceID: s.TraceID, SpanID: s.SpanID, ParentSpanID: s.ParentSpanID, SessionID: s.SessionID, Name: s.Name,
 		Type: string(s.Type), Status: string(s.Status), StatusMessage: s.StatusMessage, ErrorCode: s.ErrorCode,
 		StartTime: rfc3339(s.StartUnixNano), StartUnixNano: s.StartUnixNano, EndUnixNano: s.EndUnixNano,
@@ -406,10 +408,12 @@ type traceRecord struct {
 	UnpricedSpans      int64    `parquet:"unpriced_spans"`
 	ChainLength        int64    `parquet:"chain_length"`
 	Flags              []string `parquet:"flags,list"`
+	Project            string   `parquet:"project"` // last, so existing column positions stay
 }
 
 func traceRecordOf(t *storage.TraceSummary) traceRecord {
 	return traceRecord{
+		Project: storage.NormProject(t.Project),
 		TraceID: t.TraceID, RootSpanID: t.RootSpanID, RootName: t.RootName, SessionID: t.SessionID,
 		AgentName: t.AgentName, StartTime: rfc3339(t.StartUnixNano), StartUnixNano: t.StartUnixNano,
 		EndUnixNano: t.EndUnixNano, DurationNanos: t.DurationNanos, Status: string(t.Status), SpanCount: t.SpanCount,

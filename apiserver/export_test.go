@@ -67,7 +67,7 @@ func (p *pageCounter) pages() []int {
 	return slices.Clone(p.limits)
 }
 
-func (p *pageCounter) QuerySpans(ctx context.Context, q storage.SpanQuery) (storage.Page[storage.Span], error) {
+func (p *pageCounter) QuerySpans(ctx context.Context, sc storage.Scope, q storage.SpanQuery) (storage.Page[storage.Span], error) {
 	p.mu.Lock()
 	p.limits = append(p.limits, q.Limit)
 	n, failAt := len(p.limits), p.failAt
@@ -75,7 +75,7 @@ func (p *pageCounter) QuerySpans(ctx context.Context, q storage.SpanQuery) (stor
 	if n == failAt {
 		return storage.Page[storage.Span]{}, errors.New("disk on fire")
 	}
-	return p.Store.QuerySpans(ctx, q)
+	return p.Store.QuerySpans(ctx, sc, q)
 }
 
 func TestExport(t *testing.T) {

@@ -37,7 +37,7 @@ func (s *Server) checkStorage(ctx context.Context) error {
 	if p, ok := s.store.(Pinger); ok {
 		return p.Ping(ctx)
 	}
-	_, err := s.store.ListSessions(ctx, storage.SessionQuery{Limit: 1})
+	_, err := s.store.ListSessions(ctx, storage.AllProjects(), storage.SessionQuery{Limit: 1})
 	return err
 }
 
@@ -47,7 +47,7 @@ type deletedView struct {
 }
 
 func (s *Server) listSessions(c *gin.Context, a *args) {
-	page, err := s.store.ListSessions(c.Request.Context(), storage.SessionQuery{
+	page, err := s.store.ListSessions(c.Request.Context(), a.scope, storage.SessionQuery{
 		TimeRange: timeRange(a), AgentName: a.text("agent"), Text: a.text("q"), Active: a.boolPtr("active"),
 		Limit: int(a.int("limit", storage.DefaultLimit)), Cursor: a.text("cursor"),
 	})
@@ -59,7 +59,7 @@ func (s *Server) listSessions(c *gin.Context, a *args) {
 }
 
 func (s *Server) getSession(c *gin.Context, a *args) {
-	sess, err := s.store.GetSession(c.Request.Context(), a.text("session_id"))
+	sess, err := s.store.GetSession(c.Request.Context(), a.scope, a.text("session_id"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -69,7 +69,7 @@ func (s *Server) getSession(c *gin.Context, a *args) {
 
 func (s *Server) deleteSession(c *gin.Context, a *args) {
 	id := a.text("session_id")
-	if err := s.store.DeleteSession(c.Request.Context(), id); err != nil {
+	if err := s.store.DeleteSession(c.Request.Context(), a.scope, id); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -80,11 +80,11 @@ func (s *Server) listSessionTraces(c *gin.Context, a *args) {
 	ctx := c.Request.Context()
 	id := a.text("session_id")
 	// An unknown session is a 404, not an empty list.
-	if _, err := s.store.GetSession(ctx, id); err != nil {
+	if _, err := s.store.GetSession(ctx, a.scope, id); err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.respondTraces(c, storage.TraceQuery{
+	s.respondTraces(c, a, storage.TraceQuery{
 		TimeRange: timeRange(a), SessionID: id, Status: canonical.Status(a.text("status")),
 		Limit: int(a.int("limit", storage.DefaultLimit)), Cursor: a.text("cursor"),
 	})
@@ -93,11 +93,11 @@ func (s *Server) listSessionTraces(c *gin.Context, a *args) {
 func (s *Server) listTraces(c *gin.Context, a *args) {
 	q := traceQuery(a)
 	q.Limit, q.Cursor = int(a.int("limit", storage.DefaultLimit)), a.text("cursor")
-	s.respondTraces(c, q)
+	s.respondTraces(c, a, q)
 }
 
-func (s *Server) respondTraces(c *gin.Context, q storage.TraceQuery) {
-	page, err := s.store.ListTraces(c.Request.Context(), q)
+func (s *Server) respondTraces(c *gin.Context, a *args, q storage.TraceQuery) {
+	page, err := s.store.ListTraces(c.Request.Context(), a.scope, q)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -115,7 +115,7 @@ func traceQuery(a *args) storage.TraceQuery {
 }
 
 func (s *Server) getTrace(c *gin.Context, a *args) {
-	t, err := s.store.GetTrace(c.Request.Context(), a.text("trace_id"))
+	t, err := s.store.GetTrace(c.Request.Context(), a.scope, a.text("trace_id"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -124,7 +124,7 @@ func (s *Server) getTrace(c *gin.Context, a *args) {
 }
 
 func (s *Server) traceTree(c *gin.Context, a *args) {
-	spans, err := s.store.TraceSpans(c.Request.Context(), a.text("trace_id"))
+	spans, err := s.store.TraceSpans(c.Request.Context(), a.scope, a.text("trace_id"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -133,7 +133,7 @@ func (s *Server) traceTree(c *gin.Context, a *args) {
 }
 
 func (s *Server) traceWaterfall(c *gin.Context, a *args) {
-	spans, err := s.store.TraceSpans(c.Request.Context(), a.text("trace_id"))
+	spans, err := s.store.TraceSpans(c.Request.Context(), a.scope, a.text("trace_id"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -144,12 +144,12 @@ func (s *Server) traceWaterfall(c *gin.Context, a *args) {
 func (s *Server) traceChain(c *gin.Context, a *args) {
 	ctx := c.Request.Context()
 	id := a.text("trace_id")
-	sum, err := s.store.GetTrace(ctx, id)
+	sum, err := s.store.GetTrace(ctx, a.scope, id)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	spans, err := s.store.TraceSpans(ctx, id)
+	spans, err := s.store.TraceSpans(ctx, a.scope, id)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -161,7 +161,7 @@ func (s *Server) querySpans(c *gin.Context, a *args) {
 	q := spanQuery(a)
 	q.AfterSeq = a.int("after_seq", 0)
 	q.Limit, q.Cursor = int(a.int("limit", storage.DefaultLimit)), a.text("cursor")
-	page, err := s.store.QuerySpans(c.Request.Context(), q)
+	page, err := s.store.QuerySpans(c.Request.Context(), a.scope, q)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -178,7 +178,7 @@ func spanQuery(a *args) storage.SpanQuery {
 }
 
 func (s *Server) getSpan(c *gin.Context, a *args) {
-	sp, err := s.store.GetSpan(c.Request.Context(), a.text("trace_id"), a.text("span_id"))
+	sp, err := s.store.GetSpan(c.Request.Context(), a.scope, a.text("trace_id"), a.text("span_id"))
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -11,7 +11,7 @@ import (
 
 type brokenStore struct{ Store }
 
-func (brokenStore) ListSessions(context.Context, storage.SessionQuery) (storage.Page[storage.Session], error) {
+func (brokenStore) ListSessions(context.Context, storage.Scope, storage.SessionQuery) (storage.Page[storage.Session], error) {
 	return storage.Page[storage.Session]{}, errors.New("database is on fire at 10.0.0.5")
 }
 

@@ -27,12 +27,15 @@ type LiveFilter struct {
 	// AfterSeq resumes after a stored sequence number; 0 starts with the
 	// spans stored after Follow is called.
 	AfterSeq int64
+	// Scope is the projects the subscriber may see. The zero Scope sees
+	// nothing (StorePoller fails with storage.ErrNoScope).
+	Scope storage.Scope
 }
 
 // Match reports whether s passes the filter (sequence aside), for sources
 // that filter in process.
 func (f *LiveFilter) Match(s *storage.Span) bool {
-	return (f.SessionID == "" || s.SessionID == f.SessionID) && (f.TraceID == "" || s.TraceID == f.TraceID) &&
+	return f.Scope.Allows(s.Project) && (f.SessionID == "" || s.SessionID == f.SessionID) && (f.TraceID == "" || s.TraceID == f.TraceID) &&
 		(f.Type == "" || s.Type == f.Type) && (f.Model == "" || s.Model == f.Model) &&
 		(f.Status == "" || s.Status == f.Status)
 }
@@ -64,7 +67,7 @@ func (p *StorePoller) Follow(ctx context.Context, f LiveFilter, deliver func([]s
 	q := storage.SpanQuery{SessionID: f.SessionID, TraceID: f.TraceID, Type: f.Type, Model: f.Model,
 		Status: f.Status, AfterSeq: f.AfterSeq, Limit: storage.MaxLimit}
 	if q.AfterSeq == 0 {
-		seq, err := p.latestSeq(ctx)
+		seq, err := p.latestSeq(ctx, f.Scope)
 		if err != nil {
 			return err
 		}
@@ -75,7 +78,7 @@ func (p *StorePoller) Follow(ctx context.Context, f LiveFilter, deliver func([]s
 	for {
 		// Drain everything new before waiting again.
 		for {
-			page, err := p.Reader.QuerySpans(ctx, q)
+			page, err := p.Reader.QuerySpans(ctx, f.Scope, q)
 			if err != nil {
 				return err
 			}
@@ -102,14 +105,14 @@ func (p *StorePoller) Follow(ctx context.Context, f LiveFilter, deliver func([]s
 // empty store), where following starts. The newest span by start time is
 // near the end; spans stored after it (late arrivals with older start
 // times) are skipped by following the sequence to its end.
-func (p *StorePoller) latestSeq(ctx context.Context) (int64, error) {
-	page, err := p.Reader.QuerySpans(ctx, storage.SpanQuery{Limit: 1})
+func (p *StorePoller) latestSeq(ctx context.Context, sc storage.Scope) (int64, error) {
+	page, err := p.Reader.QuerySpans(ctx, sc, storage.SpanQuery{Limit: 1})
 	if err != nil || len(page.Items) == 0 {
 		return 0, err
 	}
 	seq := page.Items[0].Seq
 	for {
-		page, err := p.Reader.QuerySpans(ctx, storage.SpanQuery{AfterSeq: seq, Limit: storage.MaxLimit})
+		page, err := p.Reader.QuerySpans(ctx, sc, storage.SpanQuery{AfterSeq: seq, Limit: storage.MaxLimit})
 		if err != nil {
 			return 0, err
 		}
@@ -154,7 +157,8 @@ func (s *Server) liveSpans(c *gin.Context, a *args) {
 	defer context.AfterFunc(s.liveCtx, cancel)()
 	go keepAlive(ctx, conn)
 	f := LiveFilter{SessionID: a.text("session"), TraceID: a.text("trace"), Type: canonical.SpanType(a.text("type")),
-		Model: a.text("model"), Status: canonical.Status(a.text("status")), AfterSeq: a.int("after_seq", 0)}
+		Model: a.text("model"), Status: canonical.Status(a.text("status")), AfterSeq: a.int("after_seq", 0),
+		Scope: a.scope}
 	err = s.live.Follow(ctx, f, func(spans []storage.Span) error {
 		msg := liveMessageView{Type: "spans", Spans: make([]spanView, len(spans)), LastSeq: spans[len(spans)-1].Seq}
 		for i := range spans {

@@ -118,12 +118,12 @@ func (s *Server) metricsSummary(c *gin.Context, a *args) {
 	}
 	prevRange := storage.TimeRange{From: max(r.From-(r.To-r.From), 1), To: r.From}
 	ctx := c.Request.Context()
-	cur, err := s.store.Summary(ctx, r)
+	cur, err := s.store.Summary(ctx, a.scope, r)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	prev, err := s.store.Summary(ctx, prevRange)
+	prev, err := s.store.Summary(ctx, a.scope, prevRange)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -167,7 +167,7 @@ func (s *Server) metricsCosts(c *gin.Context, a *args) {
 	if groupBy == "" {
 		groupBy = storage.GroupDay
 	}
-	rows, err := s.store.CostBreakdown(c.Request.Context(), r, groupBy)
+	rows, err := s.store.CostBreakdown(c.Request.Context(), a.scope, r, groupBy)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -213,7 +213,7 @@ func (s *Server) metricsPerformance(c *gin.Context, a *args) {
 	if groupBy == "" {
 		groupBy = storage.GroupType
 	}
-	rows, err := s.store.Performance(c.Request.Context(), r, groupBy)
+	rows, err := s.store.Performance(c.Request.Context(), a.scope, r, groupBy)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -247,7 +247,7 @@ func (s *Server) metricsErrors(c *gin.Context, a *args) {
 		s.fail(c, err)
 		return
 	}
-	st, err := s.store.Errors(c.Request.Context(), r, int(a.int("limit", defaultTopErrors)))
+	st, err := s.store.Errors(c.Request.Context(), a.scope, r, int(a.int("limit", defaultTopErrors)))
 	if err != nil {
 		s.fail(c, err)
 		return

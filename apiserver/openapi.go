@@ -64,7 +64,8 @@ func (s *Server) openAPIDocument() []byte {
 		}
 		if !r.public {
 			responses["401"] = errResp("Missing or invalid API key")
-			responses["403"] = errResp("The key may not call this endpoint, or the Host is not allowed")
+			responses["403"] = errResp("The key may not call this endpoint or see the project asked for, or the Host is not allowed")
+			responses["429"] = errResp("The key's rate limit is spent; retry after the Retry-After header's seconds")
 			op["security"] = []jsonObject{{"bearer": []string{}}, {"apiKey": []string{}}}
 		} else {
 			op["security"] = []jsonObject{}
@@ -136,6 +137,8 @@ func (p *param) openAPI(in string) jsonObject {
 		schema = jsonObject{"type": "boolean"}
 	case kindEnum:
 		schema = jsonObject{"type": "string", "enum": p.enum}
+	case kindProject:
+		schema = jsonObject{"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]*$", "maxLength": p.max}
 	default:
 		max := p.max
 		if max == 0 {

@@ -30,6 +30,7 @@ const (
 	kindFloat                     // finite number >= 0
 	kindBool                      // true or false
 	kindEnum                      // one of enum (case-insensitive)
+	kindProject                   // a project name (canonical.ValidProject)
 )
 
 // param declares one path or query parameter. The same declaration
@@ -49,6 +50,9 @@ const defaultTextMax = 256
 // args holds a request's validated, normalized parameters.
 type args struct {
 	vals map[string]any
+	// scope is the projects the request may see: its key's project,
+	// narrowed by the project parameter.
+	scope storage.Scope
 }
 
 func (a *args) has(name string) bool { _, ok := a.vals[name]; return ok }
@@ -198,6 +202,12 @@ func (p *param) parse(raw string, now time.Time) (any, error) {
 			return false, nil
 		}
 		return nil, badParam(p.name, "want true or false")
+	case kindProject:
+		if !canonical.ValidProject(raw) {
+			return nil, badParam(p.name, "want a project name: 1–%d characters of a-z, 0-9, '-', '_', '.', starting with a letter or digit",
+				canonical.MaxProjectLen)
+		}
+		return raw, nil
 	case kindEnum:
 		v := strings.ToLower(raw)
 		if !slices.Contains(p.enum, v) {
@@ -316,12 +326,14 @@ var (
 	pCursor = param{name: "cursor", kind: kindText, max: 2048,
 		desc: "next_cursor of the previous page"}
 	pSession = param{name: "session", kind: kindText, desc: "session id"}
-	pAgent   = param{name: "agent", kind: kindText, desc: "agent name"}
-	pModel   = param{name: "model", kind: kindText, desc: "model name (exact)"}
-	pStatus  = param{name: "status", kind: kindEnum, enum: statusNames(), desc: "status"}
-	pType    = param{name: "type", kind: kindEnum, enum: spanTypeNames(), desc: "span type"}
-	pTrace   = param{name: "trace", kind: kindTraceID, desc: "trace id (32 hex digits or a UUID)"}
-	pSeq     = param{name: "after_seq", kind: kindInt, min: 0, max: math.MaxInt64,
+	pProject = param{name: "project", kind: kindProject, max: canonical.MaxProjectLen,
+		desc: "only this project's data (a key bound to one project may only name its own)"}
+	pAgent  = param{name: "agent", kind: kindText, desc: "agent name"}
+	pModel  = param{name: "model", kind: kindText, desc: "model name (exact)"}
+	pStatus = param{name: "status", kind: kindEnum, enum: statusNames(), desc: "status"}
+	pType   = param{name: "type", kind: kindEnum, enum: spanTypeNames(), desc: "span type"}
+	pTrace  = param{name: "trace", kind: kindTraceID, desc: "trace id (32 hex digits or a UUID)"}
+	pSeq    = param{name: "after_seq", kind: kindInt, min: 0, max: math.MaxInt64,
 		desc: "only spans stored after this sequence number (oldest first)"}
 
 	pathTraceID   = param{name: "trace_id", kind: kindTraceID, desc: "trace id (32 hex digits or a UUID)"}

@@ -36,12 +36,12 @@ const (
 
 // Query parameter sets shared by a list endpoint and its export.
 var (
-	traceFilters = []param{pFrom, pTo, pSession, pAgent, pModel, pStatus,
+	traceFilters = []param{pFrom, pTo, pProject, pSession, pAgent, pModel, pStatus,
 		{name: "min_cost", kind: kindFloat, desc: "minimum trace cost in USD"},
 		{name: "min_duration", kind: kindDuration, desc: "minimum trace duration (250ms, 1.5s, 2m)"},
 		{name: "q", kind: kindText, desc: "text in span names, prompts, responses or tool input/output"},
 	}
-	spanFilters = []param{pFrom, pTo, pSession, pTrace, pType, pModel, pStatus}
+	spanFilters = []param{pFrom, pTo, pProject, pSession, pTrace, pType, pModel, pStatus}
 )
 
 func (s *Server) routeTable() []route {
@@ -50,7 +50,7 @@ func (s *Server) routeTable() []route {
 	exportLimit := param{name: "limit", kind: kindInt, min: 1, max: maxExportRows,
 		desc: "maximum number of rows (default: all)"}
 	exportTypes := []string{mimeNDJSON, mimeJSON, mimeCSV, mimeParquet}
-	window := []param{pFrom, pTo}
+	window := []param{pFrom, pTo, pProject}
 	health := route{method: http.MethodGet, op: "health", tag: "health", summary: "Liveness and storage health",
 		public: true, response: healthView{}, handle: s.health}
 
@@ -62,7 +62,7 @@ func (s *Server) routeTable() []route {
 
 		{method: http.MethodGet, path: apiPrefix + "/sessions", op: "listSessions", tag: "sessions",
 			summary: "List sessions, newest first",
-			query: []param{pFrom, pTo, pAgent,
+			query: []param{pFrom, pTo, pProject, pAgent,
 				{name: "q", kind: kindText, desc: "text in the session name"},
 				{name: "active", kind: kindBool, desc: "only active (true) or ended (false) sessions"},
 				pLimit, pCursor},
@@ -75,7 +75,7 @@ func (s *Server) routeTable() []route {
 			admin: true, response: deletedView{}, handle: s.deleteSession},
 		{method: http.MethodGet, path: apiPrefix + "/sessions/:session_id/traces", op: "listSessionTraces", tag: "sessions",
 			summary: "The traces of a session, newest first", pathParams: []param{pathSessionID},
-			query: []param{pFrom, pTo, pStatus, pLimit, pCursor}, response: tracePageView{}, handle: s.listSessionTraces},
+			query: []param{pFrom, pTo, pProject, pStatus, pLimit, pCursor}, response: tracePageView{}, handle: s.listSessionTraces},
 
 		{method: http.MethodGet, path: apiPrefix + "/traces", op: "listTraces", tag: "traces",
 			summary: "Search traces, newest first", query: append(append([]param{}, traceFilters...), pLimit, pCursor),
@@ -103,24 +103,24 @@ func (s *Server) routeTable() []route {
 			query:   window, response: summaryResponseView{}, handle: s.metricsSummary},
 		{method: http.MethodGet, path: apiPrefix + "/metrics/costs", op: "metricsCosts", tag: "metrics",
 			summary: "Cost and tokens grouped by time bucket or dimension (default range: the last 24 h)",
-			query: []param{pFrom, pTo, {name: "group_by", kind: kindEnum, def: storage.GroupDay,
+			query: []param{pFrom, pTo, pProject, {name: "group_by", kind: kindEnum, def: storage.GroupDay,
 				enum: []string{storage.GroupHour, storage.GroupDay, storage.GroupWeek, storage.GroupModel,
 					storage.GroupProvider, storage.GroupAgent, storage.GroupType}}},
 			response: costsView{}, handle: s.metricsCosts},
 		{method: http.MethodGet, path: apiPrefix + "/metrics/performance", op: "metricsPerformance", tag: "metrics",
 			summary: "Latency percentiles and throughput of finished spans (default range: the last 24 h)",
-			query: []param{pFrom, pTo, {name: "group_by", kind: kindEnum, def: storage.GroupType,
+			query: []param{pFrom, pTo, pProject, {name: "group_by", kind: kindEnum, def: storage.GroupType,
 				enum: []string{storage.GroupType, storage.GroupModel}}},
 			response: performanceView{}, handle: s.metricsPerformance},
 		{method: http.MethodGet, path: apiPrefix + "/metrics/errors", op: "metricsErrors", tag: "metrics",
 			summary: "Error rate and the most frequent error messages (default range: the last 24 h)",
-			query: []param{pFrom, pTo, {name: "limit", kind: kindInt, min: 1, max: maxTopErrors,
+			query: []param{pFrom, pTo, pProject, {name: "limit", kind: kindInt, min: 1, max: maxTopErrors,
 				def: strconv.Itoa(defaultTopErrors), desc: "number of top messages"}},
 			response: errorsView{}, handle: s.metricsErrors},
 
 		{method: http.MethodGet, path: livePath, op: "liveSpans", tag: "live",
 			summary: "WebSocket stream of new spans; each text message is a liveMessage JSON object",
-			query: append(append([]param{}, pSession, pTrace, pType, pModel, pStatus, pSeq),
+			query: append(append([]param{}, pProject, pSession, pTrace, pType, pModel, pStatus, pSeq),
 				param{name: "api_key", kind: kindText, max: 512, desc: "API key, for browser clients that cannot set headers"}),
 			stream: true, response: liveMessageView{}, handle: s.liveSpans},
 

@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.uber.org/zap"
 
+	"github.com/agenttrace/agenttrace/internal/apikey"
 	"github.com/agenttrace/agenttrace/internal/storage"
 )
 
@@ -44,7 +46,7 @@ type Server struct {
 	routes     []route
 	openAPIDoc []byte
 	engine     *gin.Engine
-	auth       authenticator
+	auth       keyring
 	origins    originPolicy
 
 	// liveCtx ends the WebSocket streams on Shutdown (http.Server.Shutdown
@@ -95,7 +97,11 @@ func New(cfg Config, store Store, opts ...Option) (*Server, error) {
 	if s.live == nil {
 		s.live = &StorePoller{Reader: store, Interval: cfg.LivePollInterval}
 	}
-	s.auth = newAuthenticator(cfg.ReadKeys, cfg.AdminKeys)
+	auth, err := newKeyring(cfg.allKeys())
+	if err != nil {
+		return nil, fmt.Errorf("apiserver: keys: %w", err)
+	}
+	s.auth = auth
 	s.origins = newOriginPolicy(cfg.AllowedOrigins)
 	s.liveCtx, s.stopLive = context.WithCancel(context.Background())
 	s.routes = s.routeTable()
@@ -125,6 +131,14 @@ func (s *Server) Serve(ln net.Listener) error {
 	}
 	s.httpSrv = srv
 	s.mu.Unlock()
+	if s.cfg.TLS != nil {
+		tc := s.cfg.TLS.Clone()
+		if len(tc.NextProtos) == 0 {
+			// HTTP/1.1 only: the live route is a WebSocket upgrade.
+			tc.NextProtos = []string{"http/1.1"}
+		}
+		ln = tls.NewListener(ln, tc)
+	}
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -180,12 +194,21 @@ func (s *Server) buildEngine() *gin.Engine {
 // validation, then (for non-streaming routes) the query timeout.
 func (s *Server) serveRoute(r *route) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if !r.public && !s.authorize(c, r.admin) {
-			return
+		var id *apikey.Identity
+		if !r.public {
+			var ok bool
+			if id, ok = s.authorize(c, r.admin); !ok {
+				return
+			}
 		}
 		a, err := parseArgs(c, r, s.now())
 		if err != nil {
 			s.fail(c, err)
+			return
+		}
+		var ok bool
+		if a.scope, ok = scopeOf(id, a.text("project")); !ok {
+			abortJSON(c, http.StatusForbidden, codeForbidden, "this API key cannot see project "+a.text("project"))
 			return
 		}
 		if !r.stream && s.cfg.QueryTimeout > 0 {

@@ -75,6 +75,7 @@ type chainView struct {
 
 // spanView is a span with everything the API knows about it.
 type spanView struct {
+	Project       string  `json:"project" doc:"the project (tenant) the span belongs to"`
 	TraceID       string  `json:"trace_id"`
 	SpanID        string  `json:"span_id"`
 	ParentSpanID  string  `json:"parent_span_id,omitempty"`
@@ -124,7 +125,7 @@ type spanView struct {
 
 func viewSpan(s *storage.Span) spanView {
 	v := spanView{
-		TraceID: s.TraceID, SpanID: s.SpanID, ParentSpanID: s.ParentSpanID, SessionID: s.SessionID,
+		Project: storage.NormProject(s.Project), TraceID: s.TraceID, SpanID: s.SpanID, ParentSpanID: s.ParentSpanID, SessionID: s.SessionID,
 		Name: s.Name, Type: string(s.Type), Status: string(s.Status), StatusMessage: s.StatusMessage,
 		ErrorCode: s.ErrorCode, StartUnixNano: s.StartUnixNano, EndUnixNano: s.EndUnixNano,
 		StartTime: rfc3339(s.StartUnixNano), EndTime: rfc3339Ptr(s.EndUnixNano), DurationNanos: s.DurationNanos(),
@@ -186,6 +187,7 @@ func aggregateCost(cost float64, anyPriced bool, unpriced int64) *float64 {
 
 // traceView is a trace summary.
 type traceView struct {
+	Project       string     `json:"project" doc:"the project (tenant) the trace belongs to"`
 	TraceID       string     `json:"trace_id"`
 	RootSpanID    string     `json:"root_span_id,omitempty"`
 	RootName      string     `json:"root_name"`
@@ -211,7 +213,7 @@ type traceView struct {
 
 func viewTrace(t *storage.TraceSummary) traceView {
 	return traceView{
-		TraceID: t.TraceID, RootSpanID: t.RootSpanID, RootName: t.RootName, SessionID: t.SessionID,
+		Project: storage.NormProject(t.Project), TraceID: t.TraceID, RootSpanID: t.RootSpanID, RootName: t.RootName, SessionID: t.SessionID,
 		AgentName: t.AgentName, StartUnixNano: t.StartUnixNano, EndUnixNano: t.EndUnixNano,
 		StartTime: rfc3339(t.StartUnixNano), EndTime: rfc3339Ptr(t.EndUnixNano), DurationNanos: t.DurationNanos,
 		Status: string(t.Status), SpanCount: t.SpanCount, LLMCalls: t.LLMCalls, ToolCalls: t.ToolCalls,
@@ -223,6 +225,7 @@ func viewTrace(t *storage.TraceSummary) traceView {
 
 // sessionView is a session with its totals.
 type sessionView struct {
+	Project       string            `json:"project" doc:"the project (tenant) the session belongs to"`
 	SessionID     string            `json:"session_id"`
 	Name          string            `json:"name,omitempty"`
 	Framework     string            `json:"framework,omitempty"`
@@ -254,6 +257,7 @@ func viewSession(s *storage.Session) sessionView {
 		md = map[string]string{}
 	}
 	return sessionView{
+		Project:   storage.NormProject(s.Project),
 		SessionID: s.ID, Name: s.Name, Framework: s.Framework, AgentName: s.AgentName, UserID: s.UserID,
 		Tags: nonNil(s.Tags), Metadata: md, StartUnixNano: s.StartUnixNano, EndUnixNano: s.EndUnixNano,
 		StartTime: rfc3339(s.StartUnixNano), EndTime: rfc3339Ptr(s.EndUnixNano), Active: s.EndUnixNano == 0,

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -23,6 +24,7 @@ import (
 func (a *app) apiCommand() *cobra.Command {
 	var (
 		storageDSN, listen, dashboardDir string
+		tlsCert, tlsKey                  string
 		origins, hosts                   []string
 		livePoll                         time.Duration
 	)
@@ -34,7 +36,9 @@ OpenAPI document) and the dashboard over a store written by collectors
 elsewhere: the SQLite file of a local collector, or PostgreSQL/TimescaleDB.
 
 API keys come from ` + apiserver.EnvReadKeys + ` and ` + apiserver.EnvAdminKeys + ` (comma-separated); they
-are required when listening on anything but a loopback address.`,
+are required when listening on anything but a loopback address. Keys from the
+environment see every project; for keys bound to projects, with rate limits,
+host the API in the collector (the agenttrace_api extension's keys setting).`,
 		Example: `  agenttrace api --storage sqlite://./data/agenttrace.db
   AGENTTRACE_API_KEYS=… agenttrace api --storage postgres://agenttrace@db:5432/agenttrace --listen 0.0.0.0:8080`,
 		Args: exactArgs(),
@@ -50,6 +54,16 @@ are required when listening on anything but a loopback address.`,
 				cfg.LivePollInterval = livePoll
 			}
 			cfg.LoadEnv(a.env.LookupEnv)
+			if (tlsCert == "") != (tlsKey == "") {
+				return usageError("--tls-cert and --tls-key go together")
+			}
+			if tlsCert != "" {
+				cert, err := tls.LoadX509KeyPair(tlsCert, tlsKey)
+				if err != nil {
+					return usageError("--tls-cert/--tls-key: %v", err)
+				}
+				cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+			}
 			if err := cfg.Validate(); err != nil {
 				return usageError("%v", err)
 			}
@@ -78,7 +92,11 @@ are required when listening on anything but a loopback address.`,
 			if err != nil {
 				return fmt.Errorf("listen on %s: %w", cfg.Endpoint, err)
 			}
-			fmt.Fprintf(a.env.Stdout, "AgentTrace API and dashboard on http://%s (store %s, %s)\n", dialAddr(ln.Addr().String()),
+			scheme := "http"
+			if cfg.TLS != nil {
+				scheme = "https"
+			}
+			fmt.Fprintf(a.env.Stdout, "AgentTrace API and dashboard on %s://%s (store %s, %s)\n", scheme, dialAddr(ln.Addr().String()),
 				redactDSN(storageDSN), map[bool]string{true: "API keys required", false: "no API keys"}[cfg.AuthEnabled()])
 			done := make(chan error, 1)
 			go func() { done <- srv.Serve(ln) }()
@@ -99,6 +117,8 @@ are required when listening on anything but a loopback address.`,
 	f.StringArrayVar(&origins, "cors-origin", nil, "allow this origin (scheme://host[:port]) for CORS and WebSockets (repeatable)")
 	f.StringArrayVar(&hosts, "allowed-host", nil, "accept this Host header without API keys (repeatable)")
 	f.DurationVar(&livePoll, "live-poll", 0, "how often the live stream polls the store (default 250ms)")
+	f.StringVar(&tlsCert, "tls-cert", "", "serve HTTPS only, with this PEM certificate (needs --tls-key)")
+	f.StringVar(&tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
 	return cmd
 }
 

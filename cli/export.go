@@ -178,7 +178,7 @@ func (a *app) export(ctx context.Context, job exportJob) error {
 // for the progress bar; -1 when the filters make that unknowable.
 func (a *app) exportEstimate(ctx context.Context, job exportJob) int64 {
 	for k := range job.query {
-		if k != "from" && k != "to" && k != "format" && k != "limit" {
+		if k != "from" && k != "to" && k != "format" && k != "limit" && k != "project" {
 			return -1
 		}
 	}
@@ -191,6 +191,7 @@ func (a *app) exportEstimate(ctx context.Context, job exportJob) int64 {
 		q.Set("from", v)
 	}
 	setIf(q, "to", job.query.Get("to"))
+	setIf(q, "project", job.query.Get("project"))
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	s, _, err := c.Summary(ctx, q)

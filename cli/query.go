@@ -12,9 +12,11 @@ import (
 	"github.com/agenttrace/agenttrace/internal/canonical"
 )
 
-// window is the --since / --from / --to flags.
+// window is the --since / --from / --to flags, and --project (the
+// commands that take a time window are the ones the API scopes by project).
 type window struct {
 	since, from, to string
+	project         string
 	now             func() time.Time
 }
 
@@ -24,11 +26,19 @@ func (w *window) register(cmd *cobra.Command, sinceHelp string) {
 	f.StringVar(&w.from, "from", "", "start of the time range: RFC 3339 time, a duration before now (30m, 24h, 7d) or today")
 	f.StringVar(&w.to, "to", "", "end of the time range (same forms as --from, or now)")
 	cmd.MarkFlagsMutuallyExclusive("since", "from")
+	f.StringVar(&w.project, "project", "", "only this project's data (a key bound to one project may only name its own)")
 }
 
 // apply adds from/to to q. "today" becomes local midnight; the rest is
 // passed to the API, which accepts RFC 3339 times and durations before now.
 func (w *window) apply(q url.Values) error {
+	if w.project != "" {
+		if !canonical.ValidProject(w.project) {
+			return usageError("--project %q: want 1–%d characters of a-z, 0-9, '-', '_', '.', starting with a letter or digit",
+				w.project, canonical.MaxProjectLen)
+		}
+		q.Set("project", w.project)
+	}
 	from := w.from
 	if w.since != "" {
 		from = w.since

@@ -37,6 +37,7 @@ import (
 
 	"github.com/agenttrace/agenttrace/internal/canonical"
 	"github.com/agenttrace/agenttrace/internal/distribution"
+	"github.com/agenttrace/agenttrace/internal/storage"
 	"github.com/agenttrace/agenttrace/internal/storage/sqlitestore"
 	atv1 "github.com/agenttrace/agenttrace/proto/agenttrace/v1"
 )
@@ -123,11 +124,13 @@ service:
 // storedProject returns the agenttrace.project of a stored span's resource.
 func storedProject(t *testing.T, store *sqlitestore.Store, traceID, spanID string) string {
 	t.Helper()
-	sp, err := store.GetSpan(context.Background(), traceID, spanID)
+	sp, err := store.GetSpan(context.Background(), storage.AllProjects(), traceID, spanID)
 	require.NoError(t, err, "%s/%s", traceID, spanID)
 	var res map[string]any
 	require.NoError(t, json.Unmarshal([]byte(sp.Resource), &res), sp.Resource)
 	p, _ := res[canonical.AttrProject].(string)
+	// The storage project (what the API isolates by) follows the stamp.
+	require.Equal(t, p, sp.Project, "stored project column vs resource attribute")
 	return p
 }
 
@@ -289,14 +292,14 @@ func TestIngestKeysEndToEnd(t *testing.T) {
 		assert.Equal(t, "a", storedProject(t, store, tid, id), "native span %s sent with key A claiming b", id)
 	}
 	for _, id := range []string{"00000000000000a0", "00000000000000b0", "00000000000000d0", "00000000000000d2", "0000000000000c00"} {
-		_, err := store.GetSpan(ctx, tid, id)
+		_, err := store.GetSpan(ctx, storage.AllProjects(), tid, id)
 		assert.Error(t, err, "span %s was refused and must not be stored", id)
 	}
 	for _, b := range []byte{0x11, 0x41} {
 		assert.Equal(t, "a", storedProject(t, store, otid.String(), sid(b).String()), "OTLP span %x sent with key A claiming b", b)
 	}
 	for _, b := range []byte{0x10, 0x20, 0x40, 0x50} {
-		_, err := store.GetSpan(ctx, otid.String(), sid(b).String())
+		_, err := store.GetSpan(ctx, storage.AllProjects(), otid.String(), sid(b).String())
 		assert.Error(t, err, "OTLP span %x was refused and must not be stored", b)
 	}
 

@@ -186,7 +186,7 @@ func TestEndToEnd(t *testing.T) {
 	store, err := sqlitestore.Open(ctx, s.db)
 	require.NoError(t, err)
 	defer store.Close()
-	tr, err := store.GetTrace(ctx, tid)
+	tr, err := store.GetTrace(ctx, storage.AllProjects(), tid)
 	require.NoError(t, err)
 	assert.EqualValues(t, 1000, tr.SpanCount, "every acknowledged span stored")
 	assert.EqualValues(t, 1000*1000, tr.Tokens.Input)
@@ -194,10 +194,10 @@ func TestEndToEnd(t *testing.T) {
 	assert.EqualValues(t, 1000, tr.PricedSpans)
 
 	for _, id := range []string{"e2e0000000000000000000000000b002", "e2e0000000000000000000000000c003"} {
-		_, err := store.GetTrace(ctx, id)
+		_, err := store.GetTrace(ctx, storage.AllProjects(), id)
 		assert.NoError(t, err, id)
 	}
-	sp, err := store.GetSpan(ctx, "e2e0000000000000000000000000d004", "00000000000000d4")
+	sp, err := store.GetSpan(ctx, storage.AllProjects(), "e2e0000000000000000000000000d004", "00000000000000d4")
 	require.NoError(t, err)
 	assert.Equal(t, canonical.TypeLLMCall, sp.Type)
 	assert.Equal(t, "gpt-4o", sp.Model)
@@ -207,7 +207,7 @@ func TestEndToEnd(t *testing.T) {
 	assert.Equal(t, canonical.CostStatusPriced, sp.Cost.Status)
 	assert.Greater(t, sp.Cost.Total, 0.0)
 
-	sess, err := store.GetSession(ctx, "e2e")
+	sess, err := store.GetSession(ctx, storage.AllProjects(), "e2e")
 	require.NoError(t, err)
 	assert.EqualValues(t, 1002, sess.SpanCount)
 	var _ storage.Store = store
@@ -247,7 +247,7 @@ func TestChainFlagsInStorage(t *testing.T) {
 	store, err := sqlitestore.Open(ctx, s.db)
 	require.NoError(t, err)
 	defer store.Close()
-	tr, err := store.GetTrace(ctx, tid)
+	tr, err := store.GetTrace(ctx, storage.AllProjects(), tid)
 	require.NoError(t, err)
 	assert.EqualValues(t, 11, tr.SpanCount)
 	assert.Contains(t, tr.Flags, string(canonical.FlagLoop))
@@ -255,7 +255,7 @@ func TestChainFlagsInStorage(t *testing.T) {
 	assert.EqualValues(t, 10, tr.ChainLength)
 	assert.Greater(t, tr.CostUSD, 0.05)
 
-	tool, err := store.GetSpan(ctx, tid, "0000000000000024")
+	tool, err := store.GetSpan(ctx, storage.AllProjects(), tid, "0000000000000024")
 	require.NoError(t, err)
 	assert.Contains(t, tool.Flags, string(canonical.FlagLoop))
 	assert.EqualValues(t, 9, tool.ChainStep)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/agenttrace/agenttrace/internal/canonical"
 	"github.com/agenttrace/agenttrace/internal/distribution"
+	"github.com/agenttrace/agenttrace/internal/storage"
 	"github.com/agenttrace/agenttrace/internal/storage/sqlitestore"
 	atv1 "github.com/agenttrace/agenttrace/proto/agenttrace/v1"
 )
@@ -112,7 +113,7 @@ func TestPrivacyMaskEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	defer store.Close()
 
-	llm, err := store.GetSpan(ctx, tid, "00000000000000a1")
+	llm, err := store.GetSpan(ctx, storage.AllProjects(), tid, "00000000000000a1")
 	require.NoError(t, err)
 	assert.Equal(t, `[{"role":"user","content":"I am [REDACTED:email], my key is [REDACTED:api_key] and AWS [REDACTED:api_key]; charge [REDACTED:card] for order 1234567812345678."}]`, llm.Prompt)
 	assert.Equal(t, "Noted, [REDACTED:email].", llm.Response)
@@ -121,7 +122,7 @@ func TestPrivacyMaskEndToEnd(t *testing.T) {
 	assert.Greater(t, llm.Cost.Total, 0.0)
 	assert.Equal(t, "gpt-4o-mini", llm.Model)
 
-	tool, err := store.GetSpan(ctx, tid, "00000000000000a2")
+	tool, err := store.GetSpan(ctx, storage.AllProjects(), tid, "00000000000000a2")
 	require.NoError(t, err)
 	assert.Equal(t, `{"card":"[REDACTED:card]","email":"[REDACTED:email]"}`, tool.ToolInput)
 	assert.Equal(t, `{"ok":true,"receipt_to":"[REDACTED:email]"}`, tool.ToolOutput)
@@ -146,7 +147,7 @@ func TestPrivacyDropEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	defer store.Close()
 
-	llm, err := store.GetSpan(ctx, tid, "00000000000000a1")
+	llm, err := store.GetSpan(ctx, storage.AllProjects(), tid, "00000000000000a1")
 	require.NoError(t, err)
 	assert.Empty(t, llm.Prompt)
 	assert.Empty(t, llm.Response)
@@ -156,14 +157,14 @@ func TestPrivacyDropEndToEnd(t *testing.T) {
 	assert.Equal(t, "gpt-4o-mini", llm.Model)
 	assert.Contains(t, llm.Attributes, `"agenttrace.content.dropped":true`)
 
-	tool, err := store.GetSpan(ctx, tid, "00000000000000a2")
+	tool, err := store.GetSpan(ctx, storage.AllProjects(), tid, "00000000000000a2")
 	require.NoError(t, err)
 	assert.Empty(t, tool.ToolInput)
 	assert.Empty(t, tool.ToolOutput)
 	assert.Equal(t, "charge_card", tool.ToolName)
 	assert.Equal(t, "call_1", tool.ToolCallID)
 
-	tr, err := store.GetTrace(ctx, tid)
+	tr, err := store.GetTrace(ctx, storage.AllProjects(), tid)
 	require.NoError(t, err)
 	assert.EqualValues(t, 2, tr.SpanCount)
 	assert.EqualValues(t, 1000, tr.Tokens.Input)

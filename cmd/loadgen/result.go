@@ -178,7 +178,7 @@ func openStore(ctx context.Context, o options, runStart time.Time) (*store, erro
 		return nil, fmt.Errorf("verify: unknown store %q", kind)
 	}
 	var err error
-	if st.before, err = st.reader.Summary(ctx, st.rng); err != nil {
+	if st.before, err = st.reader.Summary(ctx, storage.AllProjects(), st.rng); err != nil {
 		st.close()
 		return nil, fmt.Errorf("verify: %w", err)
 	}
@@ -195,7 +195,7 @@ func verify(ctx context.Context, o options, st *store, r *result) error {
 	last, lastChange := int64(-1), time.Now()
 	for {
 		var err error
-		sum, err = st.reader.Summary(ctx, st.rng)
+		sum, err = st.reader.Summary(ctx, storage.AllProjects(), st.rng)
 		if err != nil {
 			return fmt.Errorf("verify: %w", err)
 		}

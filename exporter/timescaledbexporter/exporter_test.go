@@ -137,13 +137,13 @@ func TestExportStoresSpans(t *testing.T) {
 	require.NoError(t, exp.Shutdown(context.Background()))
 
 	s := openStore(t, cfg)
-	sum, err := s.Summary(context.Background(), storage.TimeRange{})
+	sum, err := s.Summary(context.Background(), storage.AllProjects(), storage.TimeRange{})
 	require.NoError(t, err)
 	assert.Equal(t, int64(100), sum.Spans)
 	assert.Equal(t, int64(20), sum.Traces)
 	assert.Equal(t, int64(80), sum.LLMCalls)
 	assert.InDelta(t, 0.08, sum.CostUSD, 1e-9)
-	tr, err := s.GetTrace(context.Background(), traceIDOf(3).String())
+	tr, err := s.GetTrace(context.Background(), storage.AllProjects(), traceIDOf(3).String())
 	require.NoError(t, err)
 	assert.Equal(t, int64(5), tr.SpanCount)
 	assert.Equal(t, canonical.StatusOK, tr.Status)
@@ -170,7 +170,7 @@ func TestBadTextAndTimesAreRepaired(t *testing.T) {
 	require.NoError(t, e.push(context.Background(), td))
 
 	s := openStore(t, cfg)
-	all, err := s.TraceSpans(context.Background(), traceIDOf(1).String())
+	all, err := s.TraceSpans(context.Background(), storage.AllProjects(), traceIDOf(1).String())
 	require.NoError(t, err)
 	require.Len(t, all, 3)
 	byID := map[string]storage.Span{}
@@ -219,7 +219,7 @@ func TestPoisonSpanIsIsolated(t *testing.T) {
 	stored, err := e.write(context.Background(), s, b)
 	require.NoError(t, err)
 	assert.Equal(t, 29, stored)
-	sum, err := s.Summary(context.Background(), storage.TimeRange{})
+	sum, err := s.Summary(context.Background(), storage.AllProjects(), storage.TimeRange{})
 	require.NoError(t, err)
 	assert.Equal(t, int64(29), sum.Spans)
 

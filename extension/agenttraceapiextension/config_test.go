@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
 	"github.com/agenttrace/agenttrace/apiserver"
+	"github.com/agenttrace/agenttrace/internal/apikey"
 )
 
 func loadConfig(t *testing.T, name string) *Config {
@@ -49,6 +50,29 @@ func TestLoadConfig(t *testing.T) {
 	err := confmap.Validate(loadConfig(t, "invalid"))
 	require.Error(t, err)
 	for _, want := range []string{"storage: storage DSN scheme mysql", "read_keys[0]", "cors.allowed_origins[0]"} {
+		assert.Contains(t, err.Error(), want)
+	}
+}
+
+func TestLoadProjectKeysAndTLS(t *testing.T) {
+	t.Setenv(apiserver.EnvReadKeys, "")
+	t.Setenv(apiserver.EnvAdminKeys, "")
+	cfg := loadConfig(t, "projects")
+	require.NoError(t, confmap.Validate(cfg))
+	api := cfg.serverConfig()
+	require.Len(t, api.Keys, 2)
+	assert.Equal(t, apikey.Key{Secret: "team-a-read-0123456789", Project: "team-a", Role: apikey.RoleRead, RatePerSecond: 20, Burst: 40}, api.Keys[0])
+	assert.Equal(t, apikey.AllProjects, api.Keys[1].Project)
+	assert.Equal(t, apikey.RoleAdmin, api.Keys[1].Role)
+	require.NotNil(t, cfg.TLS)
+	assert.Equal(t, "/etc/agenttrace/tls/api.crt", cfg.TLS.CertFile)
+	assert.Equal(t, "1.3", cfg.TLS.MinVersion)
+	assert.NotContains(t, cfg.Keys[0].Key.String(), "team-a-read", "keys are masked when printed")
+
+	err := confmap.Validate(loadConfig(t, "bad_keys"))
+	require.Error(t, err)
+	for _, want := range []string{"keys[0].key", "keys[0].project", "keys[1].role", "keys[1].rate_limit",
+		"tls.cert_file", "tls:"} {
 		assert.Contains(t, err.Error(), want)
 	}
 }

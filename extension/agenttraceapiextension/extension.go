@@ -43,6 +43,13 @@ func (e *apiExtension) Start(ctx context.Context, host component.Host) error {
 		return errors.New("agenttrace_api: already started")
 	}
 	api := e.cfg.serverConfig()
+	if e.cfg.TLS != nil {
+		tc, err := e.cfg.TLS.LoadTLSConfig(ctx)
+		if err != nil {
+			return fmt.Errorf("agenttrace_api: tls: %w", err)
+		}
+		api.TLS = tc
+	}
 	store, err := open.Open(ctx, e.cfg.Storage)
 	if err != nil {
 		return fmt.Errorf("agenttrace_api: open storage: %w", err)
@@ -60,7 +67,7 @@ func (e *apiExtension) Start(ctx context.Context, host component.Host) error {
 	}
 	e.store, e.srv, e.served = store, srv, make(chan struct{})
 	e.set.Logger.Info("AgentTrace API listening", zap.String("endpoint", ln.Addr().String()),
-		zap.Bool("api_keys", api.AuthEnabled()))
+		zap.Bool("api_keys", api.AuthEnabled()), zap.Bool("tls", api.TLS != nil))
 	go func(done chan struct{}) {
 		defer close(done)
 		if err := srv.Serve(ln); err != nil {

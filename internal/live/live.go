@@ -74,6 +74,10 @@ type Tokens struct {
 
 // Span is the compact JSON form of a span on the live stream.
 type Span struct {
+	// Project is the span's project (canonical.Span.Project); readers
+	// filter the shared stream by it. Empty in spans published before
+	// projects existed, which belong to the default project.
+	Project       string   `json:"project,omitempty"`
 	TraceID       string   `json:"trace_id"`
 	SpanID        string   `json:"span_id"`
 	ParentSpanID  string   `json:"parent_span_id,omitempty"`
@@ -99,6 +103,7 @@ type Span struct {
 // SpanOf converts the canonical view into the live form.
 func SpanOf(c *canonical.Span) Span {
 	s := Span{
+		Project: c.Project,
 		TraceID: c.TraceID, SpanID: c.SpanID, ParentSpanID: c.ParentSpanID, SessionID: c.SessionID,
 		Name: c.Name, Type: string(c.Type), Status: string(c.Status), StatusMessage: c.StatusMessage,
 		StartUnixNano: c.StartUnixNano, EndUnixNano: c.EndUnixNano, DurationMs: float64(c.DurationNanos()) / 1e6,

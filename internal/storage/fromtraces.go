@@ -46,6 +46,7 @@ func FromTraces(td ptrace.Traces) Batch {
 
 func sessionEvent(s *canonical.Span, sp ptrace.Span) SessionEvent {
 	ev := SessionEvent{
+		Project:   s.Project,
 		SessionID: s.SessionID,
 		Start:     s.SessionEvent != "end",
 		Name:      s.SessionName,

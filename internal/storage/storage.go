@@ -12,6 +12,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/agenttrace/agenttrace/internal/canonical"
 )
@@ -22,7 +23,71 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrInvalidQuery: a query parameter is out of range or malformed.
 	ErrInvalidQuery = errors.New("invalid query")
+	// ErrNoScope: a read or delete was called with the zero Scope. Backends
+	// refuse it rather than guess, so a forgotten scope fails closed.
+	ErrNoScope = errors.New("no project scope")
 )
+
+// Scope says which projects a read or delete may see. The zero Scope is
+// invalid (ErrNoScope). Data outside the scope behaves as if it did not
+// exist: lists and metrics leave it out, and getting or deleting one of its
+// ids is ErrNotFound, so a scope cannot probe another project's ids.
+type Scope struct {
+	project string // canonical.DefaultProject etc., or allProjects
+}
+
+const allProjects = "*"
+
+// AllProjects is the scope of local mode and of keys for project "*".
+func AllProjects() Scope { return Scope{project: allProjects} }
+
+// ProjectScope is the scope of one project.
+func ProjectScope(project string) Scope { return Scope{project: project} }
+
+// Check returns ErrNoScope for the zero Scope and ErrInvalidQuery for a
+// project name canonical.ValidProject rejects.
+func (s Scope) Check() error {
+	switch {
+	case s.project == "":
+		return ErrNoScope
+	case s.project != allProjects && !canonical.ValidProject(s.project):
+		return fmt.Errorf("%w: invalid project %q", ErrInvalidQuery, s.project)
+	}
+	return nil
+}
+
+// All reports whether the scope covers every project.
+func (s Scope) All() bool { return s.project == allProjects }
+
+// Project is the scope's one project ("" for AllProjects or the zero Scope).
+func (s Scope) Project() string {
+	if s.All() {
+		return ""
+	}
+	return s.project
+}
+
+// Allows reports whether data of project p is inside the scope.
+func (s Scope) Allows(p string) bool {
+	return s.project != "" && (s.All() || s.project == NormProject(p))
+}
+
+// String names the scope for logs and errors.
+func (s Scope) String() string {
+	if s.project == "" {
+		return "(no scope)"
+	}
+	return s.project
+}
+
+// NormProject maps the empty project (spans not built by canonical.Read,
+// e.g. in tests) to canonical.DefaultProject, as every backend stores it.
+func NormProject(p string) string {
+	if p == "" {
+		return canonical.DefaultProject
+	}
+	return p
+}
 
 // Span is a stored span: the canonical view plus the raw data kept beside it.
 type Span struct {
@@ -43,6 +108,9 @@ type Span struct {
 
 // SessionEvent is a session start or end reported by an SDK.
 type SessionEvent struct {
+	// Project is the project of the session marker's resource (see
+	// canonical.Span.Project); "" means canonical.DefaultProject.
+	Project      string
 	SessionID    string
 	Start        bool // true: start event; false: end event
 	Name         string
@@ -63,6 +131,7 @@ type Batch struct {
 
 // TraceSummary is one row per trace.
 type TraceSummary struct {
+	Project       string
 	TraceID       string
 	RootSpanID    string
 	RootName      string
@@ -91,6 +160,7 @@ type TraceSummary struct {
 
 // Session is an agent run with its totals.
 type Session struct {
+	Project       string
 	ID            string
 	Name          string
 	Framework     string
@@ -241,42 +311,49 @@ type ErrorStats struct {
 type Writer interface {
 	// Write stores a batch atomically where the backend allows: either all
 	// of it is stored (and the summaries updated) or an error is returned.
+	// Spans, traces and sessions are keyed by project and id: a span of
+	// another project with the same ids never changes them.
 	Write(ctx context.Context, b Batch) error
 }
 
-// Reader answers the queries of the API, CLI and TUI.
+// Reader answers the queries of the API, CLI and TUI. Every method takes
+// the Scope of the caller and sees only the projects it allows; the zero
+// Scope is ErrNoScope. An id that exists only in another project is
+// ErrNotFound, and within AllProjects an id used by several projects
+// resolves to the first of them by project name (scope to one project to
+// choose).
 type Reader interface {
 	// GetTrace returns a trace's summary, ErrNotFound when unknown.
-	GetTrace(ctx context.Context, traceID string) (TraceSummary, error)
+	GetTrace(ctx context.Context, sc Scope, traceID string) (TraceSummary, error)
 	// ListTraces returns trace summaries matching q, newest first.
-	ListTraces(ctx context.Context, q TraceQuery) (Page[TraceSummary], error)
+	ListTraces(ctx context.Context, sc Scope, q TraceQuery) (Page[TraceSummary], error)
 	// TraceSpans returns every span of a trace ordered by start time,
 	// ErrNotFound when the trace has none.
-	TraceSpans(ctx context.Context, traceID string) ([]Span, error)
+	TraceSpans(ctx context.Context, sc Scope, traceID string) ([]Span, error)
 	// GetSpan returns one span, ErrNotFound when unknown.
-	GetSpan(ctx context.Context, traceID, spanID string) (Span, error)
+	GetSpan(ctx context.Context, sc Scope, traceID, spanID string) (Span, error)
 	// QuerySpans returns spans matching q.
-	QuerySpans(ctx context.Context, q SpanQuery) (Page[Span], error)
+	QuerySpans(ctx context.Context, sc Scope, q SpanQuery) (Page[Span], error)
 	// GetSession returns a session with its totals, ErrNotFound when unknown.
-	GetSession(ctx context.Context, id string) (Session, error)
+	GetSession(ctx context.Context, sc Scope, id string) (Session, error)
 	// ListSessions returns sessions matching q, newest first.
-	ListSessions(ctx context.Context, q SessionQuery) (Page[Session], error)
+	ListSessions(ctx context.Context, sc Scope, q SessionQuery) (Page[Session], error)
 	// Summary aggregates the spans that started in r.
-	Summary(ctx context.Context, r TimeRange) (Summary, error)
+	Summary(ctx context.Context, sc Scope, r TimeRange) (Summary, error)
 	// CostBreakdown groups cost and tokens by one of the Group* keys.
-	CostBreakdown(ctx context.Context, r TimeRange, groupBy string) ([]CostRow, error)
+	CostBreakdown(ctx context.Context, sc Scope, r TimeRange, groupBy string) ([]CostRow, error)
 	// Performance returns latency percentiles of finished spans grouped by
 	// GroupType or GroupModel.
-	Performance(ctx context.Context, r TimeRange, groupBy string) ([]PerfRow, error)
+	Performance(ctx context.Context, sc Scope, r TimeRange, groupBy string) ([]PerfRow, error)
 	// Errors returns the error rate and the top error messages.
-	Errors(ctx context.Context, r TimeRange, limit int) (ErrorStats, error)
+	Errors(ctx context.Context, sc Scope, r TimeRange, limit int) (ErrorStats, error)
 }
 
 // Deleter removes data.
 type Deleter interface {
-	// DeleteSession deletes a session with its traces and spans,
-	// ErrNotFound when unknown.
-	DeleteSession(ctx context.Context, id string) error
+	// DeleteSession deletes a session with its traces and spans in every
+	// project sc allows, ErrNotFound when it has none there.
+	DeleteSession(ctx context.Context, sc Scope, id string) error
 }
 
 // Store is a full backend.

@@ -70,7 +70,7 @@ func TestOpenPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if _, err := st.ListSessions(context.Background(), storageQuery()); err != nil {
+	if _, err := st.ListSessions(context.Background(), storage.AllProjects(), storageQuery()); err != nil {
 		t.Errorf("query: %v", err)
 	}
 }

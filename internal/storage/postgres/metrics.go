@@ -23,18 +23,25 @@ const (
 	coalesce(sum(tokens_cache_write_1h), 0), coalesce(sum(tokens_output), 0), coalesce(sum(tokens_reasoning), 0)`
 )
 
-func rangeWhere(r storage.TimeRange) *where {
+// rangeWhere selects the spans of sc that started in r. The scope's
+// project, when there is one, is always $1.
+func rangeWhere(sc storage.Scope, r storage.TimeRange) *where {
 	w := &where{}
+	w.scope(sc)
 	w.timeRange("start_ns", "start_time", r)
 	return w
 }
 
 // Summary aggregates the spans that started in r.
-func (s *Store) Summary(ctx context.Context, r storage.TimeRange) (storage.Summary, error) {
+func (s *Store) Summary(ctx context.Context, sc storage.Scope, r storage.TimeRange) (storage.Summary, error) {
 	var sum storage.Summary
-	w := rangeWhere(r)
+	if err := sc.Check(); err != nil {
+		return sum, err
+	}
+	w := rangeWhere(sc, r)
 	var p50, p95 *float64
-	err := s.pool.QueryRow(ctx, `SELECT count(*), count(DISTINCT trace_id), count(DISTINCT nullif(session_id, '')),
+	err := s.pool.QueryRow(ctx, `SELECT count(*), count(DISTINCT (project, trace_id)),
+		count(DISTINCT (project, nullif(session_id, ''))) FILTER (WHERE session_id <> ''),
 		count(*) FILTER (WHERE type = 'llm_call'), count(*) FILTER (WHERE type = 'tool_execution'),
 		count(*) FILTER (WHERE `+failed+`), `+tokenSum+`,
 		coalesce(sum(cost_usd) FILTER (WHERE `+hasCost+`), 0), count(*) FILTER (WHERE cost_status = 'unpriced'),
@@ -62,7 +69,10 @@ func deref(p *float64) float64 {
 }
 
 // CostBreakdown groups cost and tokens by one of the storage.Group* keys.
-func (s *Store) CostBreakdown(ctx context.Context, r storage.TimeRange, groupBy string) ([]storage.CostRow, error) {
+func (s *Store) CostBreakdown(ctx context.Context, sc storage.Scope, r storage.TimeRange, groupBy string) ([]storage.CostRow, error) {
+	if err := sc.Check(); err != nil {
+		return nil, err
+	}
 	var key string
 	timeGroup := true
 	switch groupBy {
@@ -80,7 +90,7 @@ func (s *Store) CostBreakdown(ctx context.Context, r storage.TimeRange, groupBy 
 	default:
 		return nil, fmt.Errorf("postgres: cost breakdown by %q: %w", groupBy, storage.ErrInvalidQuery)
 	}
-	query, args := costBreakdownSQL(key, r)
+	query, args := costBreakdownSQL(sc, key, r)
 	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: cost breakdown: %w", err)
@@ -121,8 +131,13 @@ func (s *Store) CostBreakdown(ctx context.Context, r storage.TimeRange, groupBy 
 // continuous aggregate) and only the partial hours at its edges from raw
 // spans, so a 30-day breakdown reads ~720 rollup rows per group instead of
 // every span. The rollup's bucket is the hour of the span's start, so the
-// parts never overlap. key groups both (its columns exist in both).
-func costBreakdownSQL(key string, r storage.TimeRange) (string, []any) {
+// parts never overlap. key groups both (its columns exist in both). The
+// rollup has a project column, so a project's breakdown reads it too.
+func costBreakdownSQL(sc storage.Scope, key string, r storage.TimeRange) (string, []any) {
+	project, args := "", []any(nil)
+	if !sc.All() {
+		project, args = ` AND project = $1`, []any{sc.Project()}
+	}
 	const hour = int64(time.Hour)
 	lo := r.From
 	if lo != 0 && lo%hour != 0 {
@@ -140,10 +155,10 @@ func costBreakdownSQL(key string, r storage.TimeRange) (string, []any) {
 			count(*) FILTER (WHERE cost_status = 'unpriced') AS unpriced
 			FROM spans WHERE start_ns >= ` + strconv.FormatInt(from, 10) + ` AND start_ns < ` + strconv.FormatInt(to, 10) +
 			` AND start_time >= '` + startTime(from).Format(time.RFC3339Nano) + `' AND start_time <= '` +
-			startTime(to).Format(time.RFC3339Nano) + `' GROUP BY 1`
+			startTime(to).Format(time.RFC3339Nano) + `'` + project + ` GROUP BY 1`
 	}
 	if hi != 0 && hi <= lo { // within one hour: raw spans only
-		w := rangeWhere(r)
+		w := rangeWhere(sc, r)
 		return `SELECT ` + rawKey + ` AS k, count(*), ` + tokenSum + `,
 			coalesce(sum(cost_usd) FILTER (WHERE ` + hasCost + `), 0), count(*) FILTER (WHERE cost_status = 'unpriced')
 			FROM spans` + w.sql() + ` GROUP BY k ORDER BY k`, w.args
@@ -155,16 +170,14 @@ func costBreakdownSQL(key string, r storage.TimeRange) (string, []any) {
 	roll := `SELECT ` + rollKey + ` AS k, sum(spans)::bigint, sum(tokens_input)::bigint, sum(tokens_cache_read)::bigint,
 		sum(tokens_cache_write_5m)::bigint, sum(tokens_cache_write_1h)::bigint, sum(tokens_output)::bigint,
 		sum(tokens_reasoning)::bigint, sum(cost_usd), sum(unpriced_spans)::bigint FROM span_metrics_hourly`
-	var conds []string
+	conds := []string{"true" + project}
 	if lo != 0 {
 		conds = append(conds, `bucket >= '`+startTime(lo).Format(time.RFC3339)+`'`)
 	}
 	if hi != 0 {
 		conds = append(conds, `bucket < '`+startTime(hi).Format(time.RFC3339)+`'`)
 	}
-	if len(conds) > 0 {
-		roll += ` WHERE ` + strings.Join(conds, " AND ")
-	}
+	roll += ` WHERE ` + strings.Join(conds, " AND ")
 	parts = append(parts, roll+` GROUP BY 1`)
 	if r.To != 0 && hi < r.To {
 		parts = append(parts, rawPart(hi, r.To))
@@ -172,7 +185,7 @@ func costBreakdownSQL(key string, r storage.TimeRange) (string, []any) {
 	return `SELECT k, sum(n)::bigint, sum(ti)::bigint, sum(tcr)::bigint, sum(tw5)::bigint, sum(tw1)::bigint,
 		sum(tout)::bigint, sum(tr)::bigint, coalesce(sum(cost), 0), sum(unpriced)::bigint
 		FROM (` + strings.Join(parts, "\nUNION ALL\n") + `) AS p(k, n, ti, tcr, tw5, tw1, tout, tr, cost, unpriced)
-		WHERE n > 0 GROUP BY k ORDER BY k`, nil
+		WHERE n > 0 GROUP BY k ORDER BY k`, args
 }
 
 func sortCostRows(rows []storage.CostRow) {
@@ -185,7 +198,10 @@ func sortCostRows(rows []storage.CostRow) {
 
 // Performance returns latency percentiles of finished spans grouped by
 // storage.GroupType or storage.GroupModel.
-func (s *Store) Performance(ctx context.Context, r storage.TimeRange, groupBy string) ([]storage.PerfRow, error) {
+func (s *Store) Performance(ctx context.Context, sc storage.Scope, r storage.TimeRange, groupBy string) ([]storage.PerfRow, error) {
+	if err := sc.Check(); err != nil {
+		return nil, err
+	}
 	var key string
 	switch groupBy {
 	case storage.GroupType:
@@ -195,7 +211,7 @@ func (s *Store) Performance(ctx context.Context, r storage.TimeRange, groupBy st
 	default:
 		return nil, fmt.Errorf("postgres: performance by %q: %w", groupBy, storage.ErrInvalidQuery)
 	}
-	w := rangeWhere(r)
+	w := rangeWhere(sc, r)
 	w.add("duration_ns IS NOT NULL")
 	rows, err := s.pool.Query(ctx, `SELECT `+key+`, count(*), count(*) FILTER (WHERE `+failed+`),
 		percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ns) / 1e6,
@@ -224,13 +240,16 @@ func (s *Store) Performance(ctx context.Context, r storage.TimeRange, groupBy st
 }
 
 // Errors returns the error rate and the most frequent error messages.
-func (s *Store) Errors(ctx context.Context, r storage.TimeRange, limit int) (storage.ErrorStats, error) {
+func (s *Store) Errors(ctx context.Context, sc storage.Scope, r storage.TimeRange, limit int) (storage.ErrorStats, error) {
 	var st storage.ErrorStats
+	if err := sc.Check(); err != nil {
+		return st, err
+	}
 	limit, err := storage.CheckLimit(limit)
 	if err != nil {
 		return st, err
 	}
-	w := rangeWhere(r)
+	w := rangeWhere(sc, r)
 	if err := s.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE `+failed+`) FROM spans`+w.sql(), w.args...).
 		Scan(&st.Spans, &st.Errors); err != nil {
 		return st, fmt.Errorf("postgres: errors: %w", err)

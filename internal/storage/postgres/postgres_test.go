@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/agenttrace/agenttrace/internal/storage"
 	"github.com/agenttrace/agenttrace/internal/storage/postgres"
 	"github.com/agenttrace/agenttrace/internal/storage/postgres/postgrestest"
+	"github.com/agenttrace/agenttrace/migrations"
 )
 
 func span(trace, id, parent string, typ canonical.SpanType, start time.Time, dur time.Duration, st canonical.Status) storage.Span {
@@ -46,7 +48,7 @@ func TestMigrationsIdempotent(t *testing.T) {
 			names = append(names, n)
 		}
 		require.NoError(t, rows.Err())
-		assert.Equal(t, []string{"0001_init.sql", "0002_rollups.plain.sql"}, names)
+		assert.Equal(t, []string{"0001_init.sql", "0002_rollups.plain.sql", "0003_projects.plain.sql"}, names)
 		require.NoError(t, s.Close())
 	}
 	// Requiring TimescaleDB on a plain schema fails loudly.
@@ -90,7 +92,7 @@ func TestRollupMatchesSpans(t *testing.T) {
 	require.NoError(t, s.Write(ctx, fin))
 	require.NoError(t, s.Write(ctx, fin))
 	checkRollup(t, s)
-	require.NoError(t, s.DeleteSession(ctx, "rs"))
+	require.NoError(t, s.DeleteSession(ctx, storage.AllProjects(), "rs"))
 	checkRollup(t, s)
 }
 
@@ -127,14 +129,14 @@ func TestSanitizesText(t *testing.T) {
 	assert.Equal(t, "bad\xffname", batch.Spans[0].Name, "caller's batch untouched")
 	assert.Equal(t, "t\x00ag", batch.Spans[0].Tags[1])
 	assert.Equal(t, "n\x00", batch.Sessions[0].Name)
-	got, err := s.GetSpan(ctx, tr1, "00000000000000a1")
+	got, err := s.GetSpan(ctx, storage.AllProjects(), tr1, "00000000000000a1")
 	require.NoError(t, err)
 	assert.Equal(t, "bad\uFFFDname", got.Name)
 	assert.Equal(t, "nul\uFFFDbyte", got.ToolOutput)
 	assert.Equal(t, "sess\uFFFDion", got.SessionID)
 	assert.Equal(t, []string{"ok", "t\uFFFDag"}, got.Tags)
 	assert.JSONEq(t, `{"k":"v\ufffdw","bad":"\ufffd"}`, got.Attributes)
-	sess, err := s.GetSession(ctx, "sess\uFFFDion")
+	sess, err := s.GetSession(ctx, storage.AllProjects(), "sess\uFFFDion")
 	require.NoError(t, err)
 	assert.Equal(t, "n\uFFFD", sess.Name)
 	assert.Equal(t, map[string]string{"k\uFFFD": "v"}, sess.Metadata)
@@ -149,7 +151,7 @@ func TestBadDataIsPermanent(t *testing.T) {
 	require.Error(t, err)
 	assert.True(t, postgres.IsPermanent(err), "invalid JSON is a data error: %v", err)
 	// Nothing of the failed batch was stored.
-	_, err = s.GetTrace(context.Background(), tr1)
+	_, err = s.GetTrace(context.Background(), storage.AllProjects(), tr1)
 	assert.ErrorIs(t, err, storage.ErrNotFound)
 }
 
@@ -175,11 +177,74 @@ func TestRetentionPlain(t *testing.T) {
 	n, err := s.EnforceRetention(ctx, now)
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), n)
-	spans, err := s.TraceSpans(ctx, tr1)
+	spans, err := s.TraceSpans(ctx, storage.AllProjects(), tr1)
 	require.NoError(t, err)
 	require.Len(t, spans, 1)
 	assert.Equal(t, "00000000000000a2", spans[0].SpanID)
-	tr, err := s.GetTrace(ctx, tr1)
+	tr, err := s.GetTrace(ctx, storage.AllProjects(), tr1)
 	require.NoError(t, err)
 	assert.Equal(t, int64(2), tr.SpanCount, "summaries outlive raw-span retention")
+}
+
+// A schema at version 2 (no projects) with data upgrades in place: rows
+// move to the default project, the rollup keeps its totals under it, and
+// another project can then reuse the ids without touching them.
+func TestUpgradeFromVersion2(t *testing.T) {
+	dsn, schema := postgrestest.Schema(t)
+	ctx := context.Background()
+	ms, err := migrations.Postgres(false)
+	require.NoError(t, err)
+	cfg, err := pgx.ParseConfig(dsn)
+	require.NoError(t, err)
+	cfg.RuntimeParams["search_path"] = schema
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, `CREATE TABLE schema_migrations (
+		version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`)
+	require.NoError(t, err)
+	for _, m := range ms[:2] {
+		_, err = conn.Exec(ctx, m.SQL)
+		require.NoError(t, err, m.Name)
+		_, err = conn.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.Version, m.Name)
+		require.NoError(t, err)
+	}
+	_, err = conn.Exec(ctx, `
+		INSERT INTO spans (trace_id, span_id, start_time, session_id, name, type, status, start_ns, end_ns, model, cost_usd, cost_status)
+		  VALUES ('t1', 's1', to_timestamp(1741165200), 'sess', 'old', 'llm_call', 'ok', 1741165200000000000, 1741165201000000000, 'm', 0.25, 'priced');
+		INSERT INTO traces (trace_id, root_span_id, root_name, root_status, session_id, start_ns, end_ns, span_count, cost_usd, priced_spans)
+		  VALUES ('t1', 's1', 'old', 'ok', 'sess', 1741165200000000000, 1741165201000000000, 1, 0.25, 1);
+		INSERT INTO sessions (session_id, name, start_ns, span_count) VALUES ('sess', 'old session', 1741165200000000000, 1);
+		INSERT INTO span_metrics_hourly (bucket, type, model, provider, agent_name, spans, cost_usd, priced_spans)
+		  VALUES (to_timestamp(1741165200), 'llm_call', 'm', '', '', 1, 0.25, 1);`)
+	require.NoError(t, err)
+	require.NoError(t, conn.Close(ctx))
+
+	s, err := postgres.Open(ctx, postgres.Config{DSN: dsn, Schema: schema})
+	require.NoError(t, err)
+	defer s.Close()
+	def := storage.ProjectScope(canonical.DefaultProject)
+	sp, err := s.GetSpan(ctx, def, "t1", "s1")
+	require.NoError(t, err)
+	assert.Equal(t, canonical.DefaultProject, sp.Project)
+	tr, err := s.GetTrace(ctx, def, "t1")
+	require.NoError(t, err)
+	assert.Equal(t, "old", tr.RootName)
+	sess, err := s.GetSession(ctx, def, "sess")
+	require.NoError(t, err)
+	assert.Equal(t, "old session", sess.Name)
+	rows, err := s.CostBreakdown(ctx, def, storage.TimeRange{}, storage.GroupModel)
+	require.NoError(t, err)
+	require.Len(t, rows, 1)
+	assert.InDelta(t, 0.25, rows[0].CostUSD, 1e-9, "the rollup's old rows are the default project's")
+
+	other := span("t1", "s1", "", canonical.TypeLLMCall, time.Unix(1741165200, 0), time.Second, canonical.StatusOK)
+	other.Project, other.Name = "other", "new"
+	require.NoError(t, s.Write(ctx, storage.Batch{Spans: []storage.Span{other}}))
+	sp, err = s.GetSpan(ctx, def, "t1", "s1")
+	require.NoError(t, err)
+	assert.Equal(t, "old", sp.Name)
+	rows, err = s.CostBreakdown(ctx, storage.ProjectScope("other"), storage.TimeRange{}, storage.GroupModel)
+	require.NoError(t, err)
+	require.Len(t, rows, 1)
+	assert.Equal(t, int64(1), rows[0].Spans)
 }

@@ -36,7 +36,7 @@ func scanSpan(r pgx.Row) (storage.Span, error) {
 		&c.Cost.Output, &c.Cost.Reasoning, &c.Cost.PricingEntry, &c.Cost.PricingDate, &c.ReportedCost,
 		&c.Framework, &c.FrameworkVersion, &c.SDKVersion, &c.Hostname, &c.ServiceName, &c.Tags,
 		&c.AgentName, &c.UserID, &c.ChainStep, &c.ChainDepth, &c.ChainFollows, &c.ChainRequestedBy,
-		&c.ChainAnswers, &flags, &s.Attributes, &s.Resource, &s.Events, &s.ScopeName)
+		&c.ChainAnswers, &flags, &s.Attributes, &s.Resource, &s.Events, &s.ScopeName, &c.Project)
 	if err != nil {
 		return s, err
 	}
@@ -58,7 +58,7 @@ func collectSpans(rows pgx.Rows) ([]storage.Span, error) {
 	return out, rows.Err()
 }
 
-const traceColumns = `trace_id, root_span_id, root_name, session_id, agent_name, start_ns, end_ns, duration_ns, status,
+const traceColumns = `project, trace_id, root_span_id, root_name, session_id, agent_name, start_ns, end_ns, duration_ns, status,
 	span_count, llm_calls, tool_calls, error_count,
 	tokens_input, tokens_cache_read, tokens_cache_write_5m, tokens_cache_write_1h, tokens_output, tokens_reasoning,
 	cost_usd, priced_spans, unpriced_spans, chain_max, flags`
@@ -67,7 +67,7 @@ func scanTrace(r pgx.Row) (storage.TraceSummary, error) {
 	var t storage.TraceSummary
 	var status string
 	var chainMax, flags int64
-	err := r.Scan(&t.TraceID, &t.RootSpanID, &t.RootName, &t.SessionID, &t.AgentName, &t.StartUnixNano, &t.EndUnixNano,
+	err := r.Scan(&t.Project, &t.TraceID, &t.RootSpanID, &t.RootName, &t.SessionID, &t.AgentName, &t.StartUnixNano, &t.EndUnixNano,
 		&t.DurationNanos, &status, &t.SpanCount, &t.LLMCalls, &t.ToolCalls, &t.ErrorCount,
 		&t.Tokens.Input, &t.Tokens.CacheRead, &t.Tokens.CacheWrite5m, &t.Tokens.CacheWrite1h, &t.Tokens.Output, &t.Tokens.Reasoning,
 		&t.CostUSD, &t.PricedSpans, &t.UnpricedSpans, &chainMax, &flags)
@@ -81,8 +81,8 @@ func scanTrace(r pgx.Row) (storage.TraceSummary, error) {
 	return t, nil
 }
 
-const sessionColumns = `session_id, name, framework, agent_name, user_id, tags, metadata, start_ns, end_ns, status,
-	span_count, (SELECT count(*) FROM traces t WHERE t.session_id = sessions.session_id), llm_calls, tool_calls, error_count,
+const sessionColumns = `project, session_id, name, framework, agent_name, user_id, tags, metadata, start_ns, end_ns, status,
+	span_count, (SELECT count(*) FROM traces t WHERE t.project = sessions.project AND t.session_id = sessions.session_id), llm_calls, tool_calls, error_count,
 	tokens_input, tokens_cache_read, tokens_cache_write_5m, tokens_cache_write_1h, tokens_output, tokens_reasoning,
 	cost_usd, priced_spans, unpriced_spans, flags`
 
@@ -90,7 +90,7 @@ func scanSession(r pgx.Row) (storage.Session, error) {
 	var s storage.Session
 	var status string
 	var flags int64
-	err := r.Scan(&s.ID, &s.Name, &s.Framework, &s.AgentName, &s.UserID, &s.Tags, &s.Metadata, &s.StartUnixNano,
+	err := r.Scan(&s.Project, &s.ID, &s.Name, &s.Framework, &s.AgentName, &s.UserID, &s.Tags, &s.Metadata, &s.StartUnixNano,
 		&s.EndUnixNano, &status, &s.SpanCount, &s.TraceCount, &s.LLMCalls, &s.ToolCalls, &s.ErrorCount,
 		&s.Tokens.Input, &s.Tokens.CacheRead, &s.Tokens.CacheWrite5m, &s.Tokens.CacheWrite1h, &s.Tokens.Output, &s.Tokens.Reasoning,
 		&s.CostUSD, &s.PricedSpans, &s.UnpricedSpans, &flags)
@@ -111,8 +111,14 @@ func notFound(err error, what, id string) error {
 }
 
 // GetTrace returns a trace's summary, ErrNotFound when unknown.
-func (s *Store) GetTrace(ctx context.Context, traceID string) (storage.TraceSummary, error) {
-	t, err := scanTrace(s.pool.QueryRow(ctx, "SELECT "+traceColumns+" FROM traces WHERE trace_id = $1", traceID))
+func (s *Store) GetTrace(ctx context.Context, sc storage.Scope, traceID string) (storage.TraceSummary, error) {
+	if err := sc.Check(); err != nil {
+		return storage.TraceSummary{}, err
+	}
+	var w where
+	w.add("trace_id = " + w.arg(traceID))
+	w.scope(sc)
+	t, err := scanTrace(s.pool.QueryRow(ctx, "SELECT "+traceColumns+" FROM traces"+w.sql()+" ORDER BY project LIMIT 1", w.args...))
 	if err != nil {
 		return t, notFound(err, "trace", traceID)
 	}
@@ -161,6 +167,13 @@ func (w *where) arg(v any) string {
 
 func (w *where) add(cond string) { w.conds = append(w.conds, cond) }
 
+// scope limits the rows to the projects sc allows.
+func (w *where) scope(sc storage.Scope) {
+	if !sc.All() {
+		w.add("project = " + w.arg(sc.Project()))
+	}
+}
+
 func (w *where) sql() string {
 	if len(w.conds) == 0 {
 		return ""
@@ -193,17 +206,21 @@ func likePattern(text string) string {
 }
 
 // ListTraces returns trace summaries matching q, newest first.
-func (s *Store) ListTraces(ctx context.Context, q storage.TraceQuery) (storage.Page[storage.TraceSummary], error) {
+func (s *Store) ListTraces(ctx context.Context, sc storage.Scope, q storage.TraceQuery) (storage.Page[storage.TraceSummary], error) {
 	var page storage.Page[storage.TraceSummary]
+	if err := sc.Check(); err != nil {
+		return page, err
+	}
 	limit, err := storage.CheckLimit(q.Limit)
 	if err != nil {
 		return page, err
 	}
-	cur, err := decodeCursor(q.Cursor, 1)
+	cur, err := decodeCursor(q.Cursor, 2)
 	if err != nil {
 		return page, err
 	}
 	var w where
+	w.scope(sc)
 	w.timeRange("start_ns", "", q.TimeRange)
 	if q.SessionID != "" {
 		w.add("session_id = " + w.arg(q.SessionID))
@@ -221,19 +238,20 @@ func (s *Store) ListTraces(ctx context.Context, q storage.TraceQuery) (storage.P
 		w.add("duration_ns >= " + w.arg(q.MinDurationNanos))
 	}
 	if q.Model != "" {
-		w.add("EXISTS (SELECT 1 FROM spans sp WHERE sp.trace_id = traces.trace_id AND sp.model = " + w.arg(q.Model) + ")")
+		w.add("EXISTS (SELECT 1 FROM spans sp WHERE sp.project = traces.project AND sp.trace_id = traces.trace_id AND sp.model = " + w.arg(q.Model) + ")")
 	}
 	if q.Text != "" {
 		p := w.arg(likePattern(q.Text))
-		w.add("EXISTS (SELECT 1 FROM spans sp WHERE sp.trace_id = traces.trace_id AND (sp.name ILIKE " + p +
+		w.add("EXISTS (SELECT 1 FROM spans sp WHERE sp.project = traces.project AND sp.trace_id = traces.trace_id AND (sp.name ILIKE " + p +
 			" OR sp.prompt ILIKE " + p + " OR sp.response ILIKE " + p + " OR sp.tool_input ILIKE " + p +
 			" OR sp.tool_output ILIKE " + p + "))")
 	}
 	if cur != nil {
-		w.add("(start_ns, trace_id) < (" + w.arg(cur.ns) + ", " + w.arg(cur.ids[0]) + ")")
+		// The same trace id may start at the same time in two projects.
+		w.add("(start_ns, trace_id, project) < (" + w.arg(cur.ns) + ", " + w.arg(cur.ids[0]) + ", " + w.arg(cur.ids[1]) + ")")
 	}
 	sql := "SELECT " + traceColumns + " FROM traces" + w.sql() +
-		" ORDER BY start_ns DESC, trace_id DESC LIMIT " + strconv.Itoa(limit+1)
+		" ORDER BY start_ns DESC, trace_id DESC, project DESC LIMIT " + strconv.Itoa(limit+1)
 	rows, err := s.pool.Query(ctx, sql, w.args...)
 	if err != nil {
 		return page, fmt.Errorf("postgres: list traces: %w", err)
@@ -252,14 +270,25 @@ func (s *Store) ListTraces(ctx context.Context, q storage.TraceQuery) (storage.P
 	if len(page.Items) > limit {
 		page.Items = page.Items[:limit]
 		last := page.Items[limit-1]
-		page.NextCursor = encodeCursor(last.StartUnixNano, last.TraceID)
+		page.NextCursor = encodeCursor(last.StartUnixNano, last.TraceID, last.Project)
 	}
 	return page, nil
 }
 
 // TraceSpans returns every span of a trace ordered by start time.
-func (s *Store) TraceSpans(ctx context.Context, traceID string) ([]storage.Span, error) {
-	rows, err := s.pool.Query(ctx, spanSelect+" WHERE trace_id = $1 ORDER BY start_ns, span_id", traceID)
+func (s *Store) TraceSpans(ctx context.Context, sc storage.Scope, traceID string) ([]storage.Span, error) {
+	if err := sc.Check(); err != nil {
+		return nil, err
+	}
+	var w where
+	w.add("trace_id = " + w.arg(traceID))
+	if sc.All() {
+		// One trace: the same id in several projects is several traces.
+		w.add("project = (SELECT min(project) FROM traces WHERE trace_id = $1)")
+	} else {
+		w.scope(sc)
+	}
+	rows, err := s.pool.Query(ctx, spanSelect+w.sql()+" ORDER BY start_ns, span_id", w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: trace spans %q: %w", traceID, err)
 	}
@@ -275,8 +304,15 @@ func (s *Store) TraceSpans(ctx context.Context, traceID string) ([]storage.Span,
 
 // GetSpan returns one span, ErrNotFound when unknown. When a span was
 // stored under two start times, the latest write wins.
-func (s *Store) GetSpan(ctx context.Context, traceID, spanID string) (storage.Span, error) {
-	sp, err := scanSpan(s.pool.QueryRow(ctx, spanSelect+" WHERE trace_id = $1 AND span_id = $2 ORDER BY seq DESC LIMIT 1", traceID, spanID))
+func (s *Store) GetSpan(ctx context.Context, sc storage.Scope, traceID, spanID string) (storage.Span, error) {
+	if err := sc.Check(); err != nil {
+		return storage.Span{}, err
+	}
+	var w where
+	w.add("trace_id = " + w.arg(traceID))
+	w.add("span_id = " + w.arg(spanID))
+	w.scope(sc)
+	sp, err := scanSpan(s.pool.QueryRow(ctx, spanSelect+w.sql()+" ORDER BY project, seq DESC LIMIT 1", w.args...))
 	if err != nil {
 		return sp, notFound(err, "span", traceID+"/"+spanID)
 	}
@@ -287,14 +323,17 @@ func (s *Store) GetSpan(ctx context.Context, traceID, spanID string) (storage.Sp
 // q.AfterSeq. Seq comes from a sequence, so with several concurrent writers
 // a span may commit after one with a higher Seq; a follower that must not
 // miss any re-reads a short window behind its last Seq.
-func (s *Store) QuerySpans(ctx context.Context, q storage.SpanQuery) (storage.Page[storage.Span], error) {
+func (s *Store) QuerySpans(ctx context.Context, sc storage.Scope, q storage.SpanQuery) (storage.Page[storage.Span], error) {
 	var page storage.Page[storage.Span]
+	if err := sc.Check(); err != nil {
+		return page, err
+	}
 	limit, err := storage.CheckLimit(q.Limit)
 	if err != nil {
 		return page, err
 	}
 	follow := q.AfterSeq > 0
-	nIDs := 2
+	nIDs := 3
 	if follow {
 		nIDs = 0
 	}
@@ -303,6 +342,7 @@ func (s *Store) QuerySpans(ctx context.Context, q storage.SpanQuery) (storage.Pa
 		return page, err
 	}
 	var w where
+	w.scope(sc)
 	w.timeRange("start_ns", "start_time", q.TimeRange)
 	if q.SessionID != "" {
 		w.add("session_id = " + w.arg(q.SessionID))
@@ -319,7 +359,7 @@ func (s *Store) QuerySpans(ctx context.Context, q storage.SpanQuery) (storage.Pa
 	if q.Status != "" {
 		w.add("status = " + w.arg(string(q.Status)))
 	}
-	order := " ORDER BY start_ns DESC, trace_id DESC, span_id DESC"
+	order := " ORDER BY start_ns DESC, trace_id DESC, span_id DESC, project DESC"
 	if follow {
 		after := q.AfterSeq
 		if cur != nil && cur.ns > after {
@@ -328,7 +368,8 @@ func (s *Store) QuerySpans(ctx context.Context, q storage.SpanQuery) (storage.Pa
 		w.add("seq > " + w.arg(after))
 		order = " ORDER BY seq"
 	} else if cur != nil {
-		w.add("(start_ns, trace_id, span_id) < (" + w.arg(cur.ns) + ", " + w.arg(cur.ids[0]) + ", " + w.arg(cur.ids[1]) + ")")
+		w.add("(start_ns, trace_id, span_id, project) < (" + w.arg(cur.ns) + ", " + w.arg(cur.ids[0]) + ", " +
+			w.arg(cur.ids[1]) + ", " + w.arg(cur.ids[2]) + ")")
 	}
 	rows, err := s.pool.Query(ctx, spanSelect+w.sql()+order+" LIMIT "+strconv.Itoa(limit+1), w.args...)
 	if err != nil {
@@ -344,15 +385,21 @@ func (s *Store) QuerySpans(ctx context.Context, q storage.SpanQuery) (storage.Pa
 		if follow {
 			page.NextCursor = encodeCursor(last.Seq)
 		} else {
-			page.NextCursor = encodeCursor(last.StartUnixNano, last.TraceID, last.SpanID)
+			page.NextCursor = encodeCursor(last.StartUnixNano, last.TraceID, last.SpanID, last.Project)
 		}
 	}
 	return page, nil
 }
 
 // GetSession returns a session with its totals, ErrNotFound when unknown.
-func (s *Store) GetSession(ctx context.Context, id string) (storage.Session, error) {
-	ss, err := scanSession(s.pool.QueryRow(ctx, "SELECT "+sessionColumns+" FROM sessions WHERE session_id = $1", id))
+func (s *Store) GetSession(ctx context.Context, sc storage.Scope, id string) (storage.Session, error) {
+	if err := sc.Check(); err != nil {
+		return storage.Session{}, err
+	}
+	var w where
+	w.add("session_id = " + w.arg(id))
+	w.scope(sc)
+	ss, err := scanSession(s.pool.QueryRow(ctx, "SELECT "+sessionColumns+" FROM sessions"+w.sql()+" ORDER BY project LIMIT 1", w.args...))
 	if err != nil {
 		return ss, notFound(err, "session", id)
 	}
@@ -360,17 +407,21 @@ func (s *Store) GetSession(ctx context.Context, id string) (storage.Session, err
 }
 
 // ListSessions returns sessions matching q, newest first.
-func (s *Store) ListSessions(ctx context.Context, q storage.SessionQuery) (storage.Page[storage.Session], error) {
+func (s *Store) ListSessions(ctx context.Context, sc storage.Scope, q storage.SessionQuery) (storage.Page[storage.Session], error) {
 	var page storage.Page[storage.Session]
+	if err := sc.Check(); err != nil {
+		return page, err
+	}
 	limit, err := storage.CheckLimit(q.Limit)
 	if err != nil {
 		return page, err
 	}
-	cur, err := decodeCursor(q.Cursor, 1)
+	cur, err := decodeCursor(q.Cursor, 2)
 	if err != nil {
 		return page, err
 	}
 	var w where
+	w.scope(sc)
 	w.timeRange("start_ns", "", q.TimeRange)
 	if q.AgentName != "" {
 		w.add("agent_name = " + w.arg(q.AgentName))
@@ -386,10 +437,10 @@ func (s *Store) ListSessions(ctx context.Context, q storage.SessionQuery) (stora
 		}
 	}
 	if cur != nil {
-		w.add("(start_ns, session_id) < (" + w.arg(cur.ns) + ", " + w.arg(cur.ids[0]) + ")")
+		w.add("(start_ns, session_id, project) < (" + w.arg(cur.ns) + ", " + w.arg(cur.ids[0]) + ", " + w.arg(cur.ids[1]) + ")")
 	}
 	rows, err := s.pool.Query(ctx, "SELECT "+sessionColumns+" FROM sessions"+w.sql()+
-		" ORDER BY start_ns DESC, session_id DESC LIMIT "+strconv.Itoa(limit+1), w.args...)
+		" ORDER BY start_ns DESC, session_id DESC, project DESC LIMIT "+strconv.Itoa(limit+1), w.args...)
 	if err != nil {
 		return page, fmt.Errorf("postgres: list sessions: %w", err)
 	}
@@ -407,35 +458,60 @@ func (s *Store) ListSessions(ctx context.Context, q storage.SessionQuery) (stora
 	if len(page.Items) > limit {
 		page.Items = page.Items[:limit]
 		last := page.Items[limit-1]
-		page.NextCursor = encodeCursor(last.StartUnixNano, last.ID)
+		page.NextCursor = encodeCursor(last.StartUnixNano, last.ID, last.Project)
 	}
 	return page, nil
 }
 
-// DeleteSession deletes a session with its traces and spans.
-func (s *Store) DeleteSession(ctx context.Context, id string) error {
+// DeleteSession deletes a session with its traces and spans in the
+// projects sc allows.
+func (s *Store) DeleteSession(ctx context.Context, sc storage.Scope, id string) error {
+	if err := sc.Check(); err != nil {
+		return err
+	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, "SELECT trace_id FROM traces WHERE session_id = $1", id)
+		var w where
+		w.add("session_id = " + w.arg(id))
+		w.scope(sc)
+		rows, err := tx.Query(ctx, "SELECT project, trace_id FROM traces"+w.sql(), w.args...)
 		if err != nil {
 			return err
 		}
-		traces, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
+		var projects, traces []string
+		for rows.Next() {
+			var p, t string
+			if err := rows.Scan(&p, &t); err != nil {
+				rows.Close()
+				return err
+			}
+			projects, traces = append(projects, p), append(traces, t)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return err
 		}
 		// The same trace locks as writers, taken first, in the same order.
 		if _, err := tx.Exec(ctx, lockTracesSQL, int32(lockClass), lockKeys(traces)); err != nil {
 			return err
 		}
-		var one int
-		if err := tx.QueryRow(ctx, "SELECT 1 FROM sessions WHERE session_id = $1 FOR UPDATE", id).Scan(&one); err != nil {
-			return notFound(err, "session", id)
+		rows, err = tx.Query(ctx, "SELECT project FROM sessions"+w.sql()+" ORDER BY project FOR UPDATE", w.args...)
+		if err != nil {
+			return err
 		}
-		del := "DELETE FROM spans WHERE trace_id = ANY($1) OR session_id = $2"
+		sessProjects, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		if len(sessProjects) == 0 {
+			return notFound(pgx.ErrNoRows, "session", id)
+		}
+		match := `(project, trace_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+			OR (session_id = $3 AND project = ANY($4))`
+		del := "DELETE FROM spans WHERE " + match
 		if !s.timescale {
 			// Subtract the deleted spans from the hourly rollup.
-			del = `WITH d AS (DELETE FROM spans WHERE trace_id = ANY($1) OR session_id = $2
-				RETURNING start_time, type, model, provider, agent_name, status, duration_ns, tokens_input, tokens_cache_read,
+			del = `WITH d AS (DELETE FROM spans WHERE ` + match + `
+				RETURNING start_time, project, type, model, provider, agent_name, status, duration_ns, tokens_input, tokens_cache_read,
 				  tokens_cache_write_5m, tokens_cache_write_1h, tokens_output, tokens_reasoning, cost_status, cost_usd)
 			UPDATE span_metrics_hourly m SET
 				spans = m.spans - x.spans, errors = m.errors - x.errors, finished = m.finished - x.finished,
@@ -444,7 +520,7 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 				tokens_cache_write_5m = m.tokens_cache_write_5m - x.tcw5, tokens_cache_write_1h = m.tokens_cache_write_1h - x.tcw1,
 				tokens_output = m.tokens_output - x.tout, tokens_reasoning = m.tokens_reasoning - x.treas,
 				cost_usd = m.cost_usd - x.cost, priced_spans = m.priced_spans - x.priced, unpriced_spans = m.unpriced_spans - x.unpriced
-			FROM (SELECT date_trunc('hour', start_time) AS bucket, type, model, provider, agent_name,
+			FROM (SELECT date_trunc('hour', start_time) AS bucket, project, type, model, provider, agent_name,
 				count(*) AS spans, count(*) FILTER (WHERE status IN ('error', 'timeout')) AS errors,
 				count(duration_ns) AS finished, coalesce(sum(duration_ns), 0) AS dur,
 				sum(tokens_input) AS ti, sum(tokens_cache_read) AS tcr, sum(tokens_cache_write_5m) AS tcw5,
@@ -452,17 +528,17 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 				coalesce(sum(cost_usd) FILTER (WHERE cost_status IN ('priced', 'estimated')), 0) AS cost,
 				count(*) FILTER (WHERE cost_status IN ('priced', 'estimated')) AS priced,
 				count(*) FILTER (WHERE cost_status = 'unpriced') AS unpriced
-			      FROM d GROUP BY 1, 2, 3, 4, 5) x
-			WHERE m.bucket = x.bucket AND m.type = x.type AND m.model = x.model AND m.provider = x.provider
-			  AND m.agent_name = x.agent_name`
+			      FROM d GROUP BY 1, 2, 3, 4, 5, 6) x
+			WHERE m.bucket = x.bucket AND m.project = x.project AND m.type = x.type AND m.model = x.model
+			  AND m.provider = x.provider AND m.agent_name = x.agent_name`
 		}
-		if _, err := tx.Exec(ctx, del, traces, id); err != nil {
+		if _, err := tx.Exec(ctx, del, projects, traces, id, sessProjects); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "DELETE FROM traces WHERE trace_id = ANY($1) OR session_id = $2", traces, id); err != nil {
+		if _, err := tx.Exec(ctx, "DELETE FROM traces WHERE "+match, projects, traces, id, sessProjects); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, "DELETE FROM sessions WHERE session_id = $1", id)
+		_, err = tx.Exec(ctx, "DELETE FROM sessions WHERE session_id = $1 AND project = ANY($2)", id, sessProjects)
 		return err
 	})
 	if err != nil {

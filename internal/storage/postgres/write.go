@@ -27,7 +27,7 @@ var spanColumns = []string{
 	"cost_output_usd", "cost_reasoning_usd", "pricing_entry", "pricing_date", "reported_cost_usd",
 	"framework", "framework_version", "sdk_version", "hostname", "service_name", "tags",
 	"agent_name", "user_id", "chain_step", "chain_depth", "chain_follows", "chain_requested_by",
-	"chain_answers", "flags", "attributes", "resource", "events", "scope_name",
+	"chain_answers", "flags", "attributes", "resource", "events", "scope_name", "project",
 }
 
 // spanRows adapts spans to pgx.CopyFromSource, reusing one value slice.
@@ -69,7 +69,7 @@ func (r *spanRows) Values() ([]any, error) {
 		c.Framework, c.FrameworkVersion, c.SDKVersion, c.Hostname, c.ServiceName, tags,
 		c.AgentName, c.UserID, c.ChainStep, c.ChainDepth, c.ChainFollows, c.ChainRequestedBy,
 		c.ChainAnswers, canonical.FlagMask(c.Flags), jsonOr(s.Attributes, "{}"), jsonOr(s.Resource, "{}"),
-		jsonOr(s.Events, "[]"), s.ScopeName,
+		jsonOr(s.Events, "[]"), s.ScopeName, storage.NormProject(c.Project),
 	)
 	return v, nil
 }
@@ -99,13 +99,22 @@ func floorDiv(a, b int64) int64 {
 }
 
 type spanKey struct {
-	trace, span string
-	startUs     int64
+	project, trace, span string
+	startUs              int64
 }
 
 func keyOf(c *canonical.Span) spanKey {
-	return spanKey{c.TraceID, c.SpanID, floorDiv(c.StartUnixNano, 1000)}
+	return spanKey{storage.NormProject(c.Project), c.TraceID, c.SpanID, floorDiv(c.StartUnixNano, 1000)}
 }
+
+// ref names a trace or session: ids are unique only within a project.
+type ref struct{ project, id string }
+
+func compareRefs(a, b ref) int {
+	return cmp.Or(cmp.Compare(a.project, b.project), cmp.Compare(a.id, b.id))
+}
+
+func traceRef(c *canonical.Span) ref { return ref{storage.NormProject(c.Project), c.TraceID} }
 
 // dedupe keeps one version of each span in a batch: a finished version
 // over a running one, otherwise the later one. Without duplicates it
@@ -201,48 +210,49 @@ type sessionDelta struct {
 }
 
 type rollupKey struct {
-	bucket                          time.Time
-	typ, model, provider, agentName string
+	bucket                                   time.Time
+	project, typ, model, provider, agentName string
 }
 
 // oldSpan is what a replaced span contributed.
 type oldSpan struct {
-	sessionID string
-	rollup    rollupKey
-	c         contrib
+	session ref
+	rollup  rollupKey
+	c       contrib
 }
 
 // deltas accumulates the summary changes of one write.
 type deltas struct {
-	traces   map[string]*traceDelta
-	sessions map[string]*sessionDelta
+	traces   map[ref]*traceDelta
+	sessions map[ref]*sessionDelta
 	rollups  map[rollupKey]*contrib
 	// pendingOld are replaced spans, subtracted once the new versions
 	// have been added.
 	pendingOld []replacedSpan
 	// known are the traces that existed before this write.
-	known map[string]bool
+	known map[ref]bool
 }
 
 type replacedSpan struct {
-	traceID string
+	trace ref
 	oldSpan
 }
 
 func newDeltas() *deltas {
-	return &deltas{traces: map[string]*traceDelta{}, sessions: map[string]*sessionDelta{}, rollups: map[rollupKey]*contrib{}}
+	return &deltas{traces: map[ref]*traceDelta{}, sessions: map[ref]*sessionDelta{}, rollups: map[rollupKey]*contrib{}}
 }
 
 func rollupKeyOf(c *canonical.Span) rollupKey {
-	return rollupKey{startTime(c.StartUnixNano).Truncate(time.Hour), string(c.Type), c.Model, c.Provider, c.AgentName}
+	return rollupKey{startTime(c.StartUnixNano).Truncate(time.Hour), storage.NormProject(c.Project),
+		string(c.Type), c.Model, c.Provider, c.AgentName}
 }
 
 func (d *deltas) addNew(c *canonical.Span) {
 	k := contribOf(c)
-	t := d.traces[c.TraceID]
+	t := d.traces[traceRef(c)]
 	if t == nil {
 		t = &traceDelta{startNs: c.StartUnixNano, chainMax: -1}
-		d.traces[c.TraceID] = t
+		d.traces[traceRef(c)] = t
 	}
 	t.add(k, 1)
 	t.startNs = min(t.startNs, c.StartUnixNano)
@@ -259,7 +269,7 @@ func (d *deltas) addNew(c *canonical.Span) {
 		t.rootSpanID, t.rootName, t.rootStatus, t.rootStart = c.SpanID, c.Name, string(c.Status), c.StartUnixNano
 	}
 	if c.SessionID != "" {
-		s := d.session(c.SessionID)
+		s := d.session(ref{storage.NormProject(c.Project), c.SessionID})
 		s.add(k, 1)
 		s.flags |= canonical.FlagMask(c.Flags)
 		if s.startNs == 0 || c.StartUnixNano < s.startNs {
@@ -279,19 +289,19 @@ func (d *deltas) addNew(c *canonical.Span) {
 	r.add(k, 1)
 }
 
-func (d *deltas) subtractOld(traceID string, o oldSpan) {
-	t := d.traces[traceID]
+func (d *deltas) subtractOld(trace ref, o oldSpan) {
+	t := d.traces[trace]
 	if t == nil { // cannot happen: every replaced span has a new version
 		return
 	}
 	t.add(o.c, -1)
-	if o.sessionID != "" {
-		d.session(o.sessionID).add(o.c, -1)
+	if o.session.id != "" {
+		d.session(o.session).add(o.c, -1)
 	}
 	d.rollup(o.rollup).add(o.c, -1)
 }
 
-func (d *deltas) session(id string) *sessionDelta {
+func (d *deltas) session(id ref) *sessionDelta {
 	s := d.sessions[id]
 	if s == nil {
 		s = &sessionDelta{}
@@ -380,14 +390,21 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, spans []storage.Span, even
 		// only spans of known traces may replace stored versions.
 		var pre pgx.Batch
 		pre.Queue(lockTracesSQL, int32(lockClass), lockKeys(traceIDs))
-		known := map[string]bool{}
-		pre.Queue("SELECT trace_id FROM traces WHERE trace_id = ANY($1)", traceIDs).Query(func(rows pgx.Rows) error {
+		want := make(map[ref]bool, len(traceIDs))
+		for i := range spans {
+			want[traceRef(&spans[i].Span)] = true
+		}
+		known := map[ref]bool{}
+		pre.Queue("SELECT project, trace_id FROM traces WHERE trace_id = ANY($1)", traceIDs).Query(func(rows pgx.Rows) error {
 			for rows.Next() {
-				var id string
-				if err := rows.Scan(&id); err != nil {
+				var r ref
+				if err := rows.Scan(&r.project, &r.id); err != nil {
 					return err
 				}
-				known[id] = true
+				// The same trace id in another project is another trace.
+				if want[r] {
+					known[r] = true
+				}
 			}
 			return rows.Err()
 		})
@@ -410,7 +427,7 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, spans []storage.Span, even
 		// replace recorded the old versions; subtract them now that every
 		// trace has its delta.
 		for _, o := range d.pendingOld {
-			d.subtractOld(o.traceID, o.oldSpan)
+			d.subtractOld(o.trace, o.oldSpan)
 		}
 	}
 	// Traces that did not exist are still ours alone (their locks are
@@ -436,15 +453,15 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, spans []storage.Span, even
 // replace deletes the stored versions that spans replace, recording what
 // they contributed, and returns the spans to insert: a running span never
 // replaces a finished one, so those are dropped.
-func (s *Store) replace(ctx context.Context, tx pgx.Tx, spans []storage.Span, known map[string]bool, d *deltas) ([]storage.Span, error) {
-	var traces, ids []string
+func (s *Store) replace(ctx context.Context, tx pgx.Tx, spans []storage.Span, known map[ref]bool, d *deltas) ([]storage.Span, error) {
+	var projects, traces, ids []string
 	var starts []time.Time
 	var running []bool
 	var lo, hi time.Time
 	anyRunning := false
 	for i := range spans {
 		c := &spans[i].Span
-		if !known[c.TraceID] {
+		if !known[traceRef(c)] {
 			continue
 		}
 		st := startTime(c.StartUnixNano)
@@ -452,34 +469,35 @@ func (s *Store) replace(ctx context.Context, tx pgx.Tx, spans []storage.Span, kn
 			lo, hi = st, st
 		}
 		traces, ids, starts = append(traces, c.TraceID), append(ids, c.SpanID), append(starts, st)
+		projects = append(projects, storage.NormProject(c.Project))
 		running = append(running, c.Status == canonical.StatusRunning)
 		anyRunning = anyRunning || c.Status == canonical.StatusRunning
 		lo, hi = minTime(lo, st), maxTime(hi, st)
 	}
 	// The start_time range lets TimescaleDB exclude chunks at plan time.
 	rows, err := tx.Query(ctx, `DELETE FROM spans sp
-		USING unnest($1::text[], $2::text[], $3::timestamptz[], $4::bool[]) AS u(trace_id, span_id, start_time, running)
-		WHERE sp.trace_id = u.trace_id AND sp.span_id = u.span_id AND sp.start_time = u.start_time
+		USING unnest($1::text[], $2::text[], $3::timestamptz[], $4::bool[], $7::text[]) AS u(trace_id, span_id, start_time, running, project)
+		WHERE sp.project = u.project AND sp.trace_id = u.trace_id AND sp.span_id = u.span_id AND sp.start_time = u.start_time
 		  AND sp.start_time BETWEEN $5 AND $6
 		  AND NOT (u.running AND sp.status <> 'running')
-		RETURNING sp.trace_id, sp.session_id, sp.type, sp.status, sp.model, sp.provider, sp.agent_name,
+		RETURNING sp.project, sp.trace_id, sp.session_id, sp.type, sp.status, sp.model, sp.provider, sp.agent_name,
 		  sp.start_ns, sp.end_ns, sp.tokens_input, sp.tokens_cache_read, sp.tokens_cache_write_5m,
 		  sp.tokens_cache_write_1h, sp.tokens_output, sp.tokens_reasoning, sp.cost_status, sp.cost_usd`,
-		traces, ids, starts, running, lo, hi)
+		traces, ids, starts, running, lo, hi, projects)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
 		var c canonical.Span
 		var typ, status string
-		if err := rows.Scan(&c.TraceID, &c.SessionID, &typ, &status, &c.Model, &c.Provider, &c.AgentName,
+		if err := rows.Scan(&c.Project, &c.TraceID, &c.SessionID, &typ, &status, &c.Model, &c.Provider, &c.AgentName,
 			&c.StartUnixNano, &c.EndUnixNano, &c.Tokens.Input, &c.Tokens.CacheRead, &c.Tokens.CacheWrite5m,
 			&c.Tokens.CacheWrite1h, &c.Tokens.Output, &c.Tokens.Reasoning, &c.Cost.Status, &c.Cost.Total); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		c.Type, c.Status = canonical.SpanType(typ), canonical.Status(status)
-		d.pendingOld = append(d.pendingOld, replacedSpan{c.TraceID, oldSpan{c.SessionID, rollupKeyOf(&c), contribOf(&c)}})
+		d.pendingOld = append(d.pendingOld, replacedSpan{traceRef(&c), oldSpan{ref{c.Project, c.SessionID}, rollupKeyOf(&c), contribOf(&c)}})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -490,10 +508,10 @@ func (s *Store) replace(ctx context.Context, tx pgx.Tx, spans []storage.Span, kn
 	}
 	// Whatever still matches a running span's key is a finished version
 	// that stays.
-	rows, err = tx.Query(ctx, `SELECT sp.trace_id, sp.span_id, sp.start_time FROM spans sp
-		JOIN unnest($1::text[], $2::text[], $3::timestamptz[], $4::bool[]) AS u(trace_id, span_id, start_time, running)
-		  ON sp.trace_id = u.trace_id AND sp.span_id = u.span_id AND sp.start_time = u.start_time
-		WHERE u.running AND sp.start_time BETWEEN $5 AND $6`, traces, ids, starts, running, lo, hi)
+	rows, err = tx.Query(ctx, `SELECT sp.project, sp.trace_id, sp.span_id, sp.start_time FROM spans sp
+		JOIN unnest($1::text[], $2::text[], $3::timestamptz[], $4::bool[], $7::text[]) AS u(trace_id, span_id, start_time, running, project)
+		  ON sp.project = u.project AND sp.trace_id = u.trace_id AND sp.span_id = u.span_id AND sp.start_time = u.start_time
+		WHERE u.running AND sp.start_time BETWEEN $5 AND $6`, traces, ids, starts, running, lo, hi, projects)
 	if err != nil {
 		return nil, err
 	}
@@ -501,7 +519,7 @@ func (s *Store) replace(ctx context.Context, tx pgx.Tx, spans []storage.Span, kn
 	for rows.Next() {
 		var k spanKey
 		var st time.Time
-		if err := rows.Scan(&k.trace, &k.span, &st); err != nil {
+		if err := rows.Scan(&k.project, &k.trace, &k.span, &st); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -542,12 +560,12 @@ func maxTime(a, b time.Time) time.Time {
 const upsertTracesSQL = `INSERT INTO traces AS t (trace_id, root_span_id, root_name, root_status, session_id, agent_name,
 	start_ns, end_ns, span_count, llm_calls, tool_calls, error_count,
 	tokens_input, tokens_cache_read, tokens_cache_write_5m, tokens_cache_write_1h, tokens_output, tokens_reasoning,
-	cost_usd, priced_spans, unpriced_spans, chain_max, flags)
+	cost_usd, priced_spans, unpriced_spans, chain_max, flags, project)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
 	$7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[],
 	$13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[], $18::bigint[],
-	$19::float8[], $20::bigint[], $21::bigint[], $22::bigint[], $23::bigint[])
-ON CONFLICT (trace_id) DO UPDATE SET
+	$19::float8[], $20::bigint[], $21::bigint[], $22::bigint[], $23::bigint[], $24::text[])
+ON CONFLICT (project, trace_id) DO UPDATE SET
 	root_span_id = CASE WHEN EXCLUDED.root_span_id <> '' THEN EXCLUDED.root_span_id ELSE t.root_span_id END,
 	root_name    = CASE WHEN EXCLUDED.root_span_id <> '' THEN EXCLUDED.root_name ELSE t.root_name END,
 	root_status  = CASE WHEN EXCLUDED.root_span_id <> '' THEN EXCLUDED.root_status ELSE t.root_status END,
@@ -571,13 +589,24 @@ ON CONFLICT (trace_id) DO UPDATE SET
 	chain_max      = GREATEST(t.chain_max, EXCLUDED.chain_max),
 	flags          = t.flags | EXCLUDED.flags`
 
-func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
-	keys := make([]K, 0, len(m))
+// sortedRefs returns m's keys in one global order (lock order for the
+// upserts' row locks).
+func sortedRefs[V any](m map[ref]V) []ref {
+	keys := make([]ref, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
-	slices.Sort(keys)
+	slices.SortFunc(keys, compareRefs)
 	return keys
+}
+
+// split returns the projects and ids of refs as two column arrays.
+func split(refs []ref) (projects, ids []string) {
+	projects, ids = make([]string, len(refs)), make([]string, len(refs))
+	for i, r := range refs {
+		projects[i], ids[i] = r.project, r.id
+	}
+	return projects, ids
 }
 
 // tokenColumns splits per-row token buckets into six column arrays.
@@ -589,17 +618,18 @@ func (tc *tokenColumns) append(t [6]int64) {
 	}
 }
 
-func queueTraceUpsert(b *pgx.Batch, traces map[string]*traceDelta) {
+func queueTraceUpsert(b *pgx.Batch, traces map[ref]*traceDelta) {
 	if len(traces) == 0 {
 		return
 	}
-	ids := sortedKeys(traces)
+	refs := sortedRefs(traces)
+	projects, ids := split(refs)
 	n := len(ids)
 	rootID, rootName, rootStatus, sess, agent := make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
 	start, end, spans, llm, tool, errs := make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n)
 	cost, priced, unpriced, chain, flags := make([]float64, 0, n), make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n)
 	var tok tokenColumns
-	for _, id := range ids {
+	for _, id := range refs {
 		t := traces[id]
 		rootID, rootName, rootStatus = append(rootID, t.rootSpanID), append(rootName, t.rootName), append(rootStatus, t.rootStatus)
 		sess, agent = append(sess, t.sessionID), append(agent, t.agentName)
@@ -610,18 +640,18 @@ func queueTraceUpsert(b *pgx.Batch, traces map[string]*traceDelta) {
 		chain, flags = append(chain, t.chainMax), append(flags, t.flags)
 	}
 	b.Queue(upsertTracesSQL, ids, rootID, rootName, rootStatus, sess, agent, start, end, spans, llm, tool, errs,
-		tok[0], tok[1], tok[2], tok[3], tok[4], tok[5], cost, priced, unpriced, chain, flags)
+		tok[0], tok[1], tok[2], tok[3], tok[4], tok[5], cost, priced, unpriced, chain, flags, projects)
 }
 
 const upsertSessionTotalsSQL = `INSERT INTO sessions AS s (session_id, agent_name, framework, user_id, start_ns,
 	span_count, llm_calls, tool_calls, error_count,
 	tokens_input, tokens_cache_read, tokens_cache_write_5m, tokens_cache_write_1h, tokens_output, tokens_reasoning,
-	cost_usd, priced_spans, unpriced_spans, flags)
+	cost_usd, priced_spans, unpriced_spans, flags, project)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[],
 	$6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[],
 	$10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[],
-	$16::float8[], $17::bigint[], $18::bigint[], $19::bigint[])
-ON CONFLICT (session_id) DO UPDATE SET
+	$16::float8[], $17::bigint[], $18::bigint[], $19::bigint[], $20::text[])
+ON CONFLICT (project, session_id) DO UPDATE SET
 	agent_name = CASE WHEN s.agent_name = '' THEN EXCLUDED.agent_name ELSE s.agent_name END,
 	framework  = CASE WHEN s.framework = '' THEN EXCLUDED.framework ELSE s.framework END,
 	user_id    = CASE WHEN s.user_id = '' THEN EXCLUDED.user_id ELSE s.user_id END,
@@ -642,17 +672,18 @@ ON CONFLICT (session_id) DO UPDATE SET
 	unpriced_spans = s.unpriced_spans + EXCLUDED.unpriced_spans,
 	flags          = s.flags | EXCLUDED.flags`
 
-func queueSessionUpsert(b *pgx.Batch, sessions map[string]*sessionDelta) {
+func queueSessionUpsert(b *pgx.Batch, sessions map[ref]*sessionDelta) {
 	if len(sessions) == 0 {
 		return
 	}
-	ids := sortedKeys(sessions)
+	refs := sortedRefs(sessions)
+	projects, ids := split(refs)
 	n := len(ids)
 	agent, fw, user := make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
 	start, spans, llm, tool, errs := make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n)
 	cost, priced, unpriced, flags := make([]float64, 0, n), make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n)
 	var tok tokenColumns
-	for _, id := range ids {
+	for _, id := range refs {
 		s := sessions[id]
 		agent, fw, user, start = append(agent, s.agentName), append(fw, s.framework), append(user, s.userID), append(start, s.startNs)
 		spans, llm, tool, errs = append(spans, s.spans), append(llm, s.llm), append(tool, s.tool), append(errs, s.errors)
@@ -660,18 +691,18 @@ func queueSessionUpsert(b *pgx.Batch, sessions map[string]*sessionDelta) {
 		cost, priced, unpriced, flags = append(cost, s.cost), append(priced, s.priced), append(unpriced, s.unpriced), append(flags, s.flags)
 	}
 	b.Queue(upsertSessionTotalsSQL, ids, agent, fw, user, start, spans, llm, tool, errs,
-		tok[0], tok[1], tok[2], tok[3], tok[4], tok[5], cost, priced, unpriced, flags)
+		tok[0], tok[1], tok[2], tok[3], tok[4], tok[5], cost, priced, unpriced, flags, projects)
 }
 
 const upsertRollupSQL = `INSERT INTO span_metrics_hourly AS m (bucket, type, model, provider, agent_name,
 	spans, errors, finished, duration_sum_ns,
 	tokens_input, tokens_cache_read, tokens_cache_write_5m, tokens_cache_write_1h, tokens_output, tokens_reasoning,
-	cost_usd, priced_spans, unpriced_spans)
+	cost_usd, priced_spans, unpriced_spans, project)
 SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[],
 	$6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[],
 	$10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[],
-	$16::float8[], $17::bigint[], $18::bigint[])
-ON CONFLICT (bucket, type, model, provider, agent_name) DO UPDATE SET
+	$16::float8[], $17::bigint[], $18::bigint[], $19::text[])
+ON CONFLICT (bucket, project, type, model, provider, agent_name) DO UPDATE SET
 	spans           = m.spans + EXCLUDED.spans,
 	errors          = m.errors + EXCLUDED.errors,
 	finished        = m.finished + EXCLUDED.finished,
@@ -687,7 +718,7 @@ ON CONFLICT (bucket, type, model, provider, agent_name) DO UPDATE SET
 	unpriced_spans = m.unpriced_spans + EXCLUDED.unpriced_spans`
 
 func compareRollupKeys(a, b rollupKey) int {
-	return cmp.Or(a.bucket.Compare(b.bucket), cmp.Compare(a.typ, b.typ), cmp.Compare(a.model, b.model),
+	return cmp.Or(a.bucket.Compare(b.bucket), cmp.Compare(a.project, b.project), cmp.Compare(a.typ, b.typ), cmp.Compare(a.model, b.model),
 		cmp.Compare(a.provider, b.provider), cmp.Compare(a.agentName, b.agentName))
 }
 
@@ -705,24 +736,26 @@ func queueRollupUpsert(b *pgx.Batch, rollups map[rollupKey]*contrib) {
 	n := len(keys)
 	bucket := make([]time.Time, 0, n)
 	typ, model, provider, agent := make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
+	projects := make([]string, 0, n)
 	spans, errs, fin, dur := make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n)
 	cost, priced, unpriced := make([]float64, 0, n), make([]int64, 0, n), make([]int64, 0, n)
 	var tok tokenColumns
 	for _, k := range keys {
 		r := rollups[k]
 		bucket, typ, model, provider, agent = append(bucket, k.bucket), append(typ, k.typ), append(model, k.model), append(provider, k.provider), append(agent, k.agentName)
+		projects = append(projects, k.project)
 		spans, errs, fin, dur = append(spans, r.spans), append(errs, r.errors), append(fin, r.finished), append(dur, r.durationNs)
 		tok.append(r.tokens)
 		cost, priced, unpriced = append(cost, r.cost), append(priced, r.priced), append(unpriced, r.unpriced)
 	}
 	b.Queue(upsertRollupSQL, bucket, typ, model, provider, agent, spans, errs, fin, dur,
-		tok[0], tok[1], tok[2], tok[3], tok[4], tok[5], cost, priced, unpriced)
+		tok[0], tok[1], tok[2], tok[3], tok[4], tok[5], cost, priced, unpriced, projects)
 }
 
 const (
-	sessionStartSQL = `INSERT INTO sessions AS s (session_id, name, framework, agent_name, user_id, tags, metadata, started, start_ns)
-VALUES ($1, $2, $3, $4, $5, $6, $7, true, $8)
-ON CONFLICT (session_id) DO UPDATE SET
+	sessionStartSQL = `INSERT INTO sessions AS s (session_id, name, framework, agent_name, user_id, tags, metadata, started, start_ns, project)
+VALUES ($1, $2, $3, $4, $5, $6, $7, true, $8, $9)
+ON CONFLICT (project, session_id) DO UPDATE SET
 	name       = EXCLUDED.name,
 	framework  = CASE WHEN EXCLUDED.framework <> '' THEN EXCLUDED.framework ELSE s.framework END,
 	agent_name = CASE WHEN EXCLUDED.agent_name <> '' THEN EXCLUDED.agent_name ELSE s.agent_name END,
@@ -731,8 +764,8 @@ ON CONFLICT (session_id) DO UPDATE SET
 	metadata   = EXCLUDED.metadata,
 	started    = true,
 	start_ns   = EXCLUDED.start_ns`
-	sessionEndSQL = `INSERT INTO sessions AS s (session_id, end_ns, status) VALUES ($1, $2, $3)
-ON CONFLICT (session_id) DO UPDATE SET end_ns = EXCLUDED.end_ns, status = EXCLUDED.status`
+	sessionEndSQL = `INSERT INTO sessions AS s (session_id, end_ns, status, project) VALUES ($1, $2, $3, $4)
+ON CONFLICT (project, session_id) DO UPDATE SET end_ns = EXCLUDED.end_ns, status = EXCLUDED.status`
 )
 
 func queueSessionEvents(b *pgx.Batch, events []storage.SessionEvent) {
@@ -748,21 +781,22 @@ func queueSessionEvents(b *pgx.Batch, events []storage.SessionEvent) {
 			if len(e.Metadata) > 0 {
 				meta = e.Metadata
 			}
-			b.Queue(sessionStartSQL, e.SessionID, e.Name, e.Framework, e.AgentName, e.UserID, tags, meta, e.TimeUnixNano)
+			b.Queue(sessionStartSQL, e.SessionID, e.Name, e.Framework, e.AgentName, e.UserID, tags, meta, e.TimeUnixNano,
+				storage.NormProject(e.Project))
 			continue
 		}
 		status := e.Status
 		if status == "" {
 			status = canonical.StatusOK
 		}
-		b.Queue(sessionEndSQL, e.SessionID, e.TimeUnixNano, string(status))
+		b.Queue(sessionEndSQL, e.SessionID, e.TimeUnixNano, string(status), storage.NormProject(e.Project))
 	}
 }
 
 var traceCopyColumns = []string{"trace_id", "root_span_id", "root_name", "root_status", "session_id", "agent_name",
 	"start_ns", "end_ns", "span_count", "llm_calls", "tool_calls", "error_count",
 	"tokens_input", "tokens_cache_read", "tokens_cache_write_5m", "tokens_cache_write_1h", "tokens_output", "tokens_reasoning",
-	"cost_usd", "priced_spans", "unpriced_spans", "chain_max", "flags"}
+	"cost_usd", "priced_spans", "unpriced_spans", "chain_max", "flags", "project"}
 
 // takeNewTraces removes the traces that did not exist before this write
 // from d.traces and returns them as COPY rows.
@@ -772,10 +806,10 @@ func (d *deltas) takeNewTraces() pgx.CopyFromSource {
 		if d.known[id] {
 			continue
 		}
-		rows = append(rows, []any{id, t.rootSpanID, t.rootName, t.rootStatus, t.sessionID, t.agentName,
+		rows = append(rows, []any{id.id, t.rootSpanID, t.rootName, t.rootStatus, t.sessionID, t.agentName,
 			t.startNs, t.endNs, t.spans, t.llm, t.tool, t.errors,
 			t.tokens[0], t.tokens[1], t.tokens[2], t.tokens[3], t.tokens[4], t.tokens[5],
-			t.cost, t.priced, t.unpriced, t.chainMax, t.flags})
+			t.cost, t.priced, t.unpriced, t.chainMax, t.flags, id.project})
 		delete(d.traces, id)
 	}
 	if len(rows) == 0 {

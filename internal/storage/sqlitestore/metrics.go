@@ -22,12 +22,17 @@ const (
 const failureCond = "status IN ('error', 'timeout')"
 
 // Summary aggregates the spans that started in r.
-func (s *Store) Summary(ctx context.Context, r storage.TimeRange) (storage.Summary, error) {
+func (s *Store) Summary(ctx context.Context, sc storage.Scope, r storage.TimeRange) (storage.Summary, error) {
 	var out storage.Summary
+	if err := sc.Check(); err != nil {
+		return out, err
+	}
 	var w where
+	w.scope("project", sc)
 	w.timeRange("start_ns", r)
 	err := s.read.QueryRowContext(ctx, `SELECT count(*),
-		count(DISTINCT trace_id), count(DISTINCT CASE WHEN session_id <> '' THEN session_id END),
+		count(DISTINCT project || ' ' || trace_id),
+		count(DISTINCT CASE WHEN session_id <> '' THEN project || ' ' || session_id END),
 		coalesce(sum(type = 'llm_call'), 0), coalesce(sum(type = 'tool_execution'), 0),
 		coalesce(sum(`+failureCond+`), 0),
 		coalesce(sum(tokens_input), 0), coalesce(sum(tokens_cache_read), 0), coalesce(sum(tokens_cache_write_5m), 0),
@@ -95,7 +100,10 @@ func (s *Store) percentiles(ctx context.Context, w where, ps []float64) ([]float
 }
 
 // CostBreakdown groups cost and tokens of the spans in r.
-func (s *Store) CostBreakdown(ctx context.Context, r storage.TimeRange, groupBy string) ([]storage.CostRow, error) {
+func (s *Store) CostBreakdown(ctx context.Context, sc storage.Scope, r storage.TimeRange, groupBy string) ([]storage.CostRow, error) {
+	if err := sc.Check(); err != nil {
+		return nil, err
+	}
 	var key string
 	timeGroup := true
 	switch groupBy {
@@ -117,6 +125,7 @@ func (s *Store) CostBreakdown(ctx context.Context, r storage.TimeRange, groupBy 
 		return nil, fmt.Errorf("%w: unknown group_by %q", storage.ErrInvalidQuery, groupBy)
 	}
 	var w where
+	w.scope("project", sc)
 	w.timeRange("start_ns", r)
 	order := "k"
 	if !timeGroup {
@@ -154,7 +163,10 @@ func (s *Store) CostBreakdown(ctx context.Context, r storage.TimeRange, groupBy 
 
 // Performance returns latency percentiles of finished spans in r, grouped
 // by span type or model.
-func (s *Store) Performance(ctx context.Context, r storage.TimeRange, groupBy string) ([]storage.PerfRow, error) {
+func (s *Store) Performance(ctx context.Context, sc storage.Scope, r storage.TimeRange, groupBy string) ([]storage.PerfRow, error) {
+	if err := sc.Check(); err != nil {
+		return nil, err
+	}
 	var col string
 	switch groupBy {
 	case storage.GroupType:
@@ -165,6 +177,7 @@ func (s *Store) Performance(ctx context.Context, r storage.TimeRange, groupBy st
 		return nil, fmt.Errorf("%w: unknown group_by %q for performance", storage.ErrInvalidQuery, groupBy)
 	}
 	var w where
+	w.scope("project", sc)
 	w.timeRange("start_ns", r)
 	w.add("status <> 'running'")
 	rows, err := s.read.QueryContext(ctx, "SELECT "+col+", count(*), coalesce(sum("+failureCond+`), 0),
@@ -207,8 +220,11 @@ func (s *Store) Performance(ctx context.Context, r storage.TimeRange, groupBy st
 }
 
 // Errors returns the error rate and the most frequent error messages.
-func (s *Store) Errors(ctx context.Context, r storage.TimeRange, limit int) (storage.ErrorStats, error) {
+func (s *Store) Errors(ctx context.Context, sc storage.Scope, r storage.TimeRange, limit int) (storage.ErrorStats, error) {
 	var out storage.ErrorStats
+	if err := sc.Check(); err != nil {
+		return out, err
+	}
 	if limit == 0 {
 		limit = 10
 	}
@@ -216,6 +232,7 @@ func (s *Store) Errors(ctx context.Context, r storage.TimeRange, limit int) (sto
 		return out, fmt.Errorf("%w: limit must be between 1 and %d", storage.ErrInvalidQuery, storage.MaxLimit)
 	}
 	var w where
+	w.scope("project", sc)
 	w.timeRange("start_ns", r)
 	if err := s.read.QueryRowContext(ctx, "SELECT count(*), coalesce(sum("+failureCond+"), 0) FROM spans"+w.sql(),
 		w.args...).Scan(&out.Spans, &out.Errors); err != nil {

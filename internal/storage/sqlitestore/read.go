@@ -38,7 +38,7 @@ func scanSpan(r scanner) (storage.Span, error) {
 		&costOut, &costReason, &c.Cost.PricingEntry, &c.Cost.PricingDate, &reported,
 		&c.Framework, &c.FrameworkVersion, &c.SDKVersion, &c.Hostname, &c.ServiceName, &tags,
 		&c.AgentName, &c.UserID, &c.ChainStep, &c.ChainDepth, &c.ChainFollows, &c.ChainRequestedBy,
-		&c.ChainAnswers, &flags, &s.Attributes, &s.Resource, &s.Events, &s.ScopeName)
+		&c.ChainAnswers, &flags, &s.Attributes, &s.Resource, &s.Events, &s.ScopeName, &c.Project)
 	if err != nil {
 		return s, err
 	}
@@ -90,7 +90,7 @@ func decodeMap(s string) map[string]string {
 	return out
 }
 
-const traceColumns = `trace_id, root_span_id, root_name, root_status, session_id, agent_name, start_ns, end_ns,
+const traceColumns = `project, trace_id, root_span_id, root_name, root_status, session_id, agent_name, start_ns, end_ns,
 	span_count, llm_calls, tool_calls, error_count, running_count,
 	tokens_input, tokens_cache_read, tokens_cache_write_5m, tokens_cache_write_1h, tokens_output, tokens_reasoning,
 	cost_usd, priced_spans, unpriced_spans, chain_length, flags`
@@ -99,7 +99,7 @@ func scanTrace(r scanner) (storage.TraceSummary, error) {
 	var t storage.TraceSummary
 	var rootStatus string
 	var running, flags int64
-	err := r.Scan(&t.TraceID, &t.RootSpanID, &t.RootName, &rootStatus, &t.SessionID, &t.AgentName,
+	err := r.Scan(&t.Project, &t.TraceID, &t.RootSpanID, &t.RootName, &rootStatus, &t.SessionID, &t.AgentName,
 		&t.StartUnixNano, &t.EndUnixNano, &t.SpanCount, &t.LLMCalls, &t.ToolCalls, &t.ErrorCount, &running,
 		&t.Tokens.Input, &t.Tokens.CacheRead, &t.Tokens.CacheWrite5m, &t.Tokens.CacheWrite1h, &t.Tokens.Output,
 		&t.Tokens.Reasoning, &t.CostUSD, &t.PricedSpans, &t.UnpricedSpans, &t.ChainLength, &flags)
@@ -131,7 +131,7 @@ func traceStatus(errors, _ int64, rootStatus, rootSpanID string) canonical.Statu
 const traceStatusSQL = `(CASE WHEN t.error_count > 0 THEN 'error'
 	WHEN t.root_span_id = '' OR t.root_status IN ('', 'running') THEN 'running' ELSE t.root_status END)`
 
-const sessionColumns = `session_id, name, framework, agent_name, user_id, tags, metadata, start_ns, end_ns, status,
+const sessionColumns = `project, session_id, name, framework, agent_name, user_id, tags, metadata, start_ns, end_ns, status,
 	span_count, trace_count, llm_calls, tool_calls, error_count,
 	tokens_input, tokens_cache_read, tokens_cache_write_5m, tokens_cache_write_1h, tokens_output, tokens_reasoning,
 	cost_usd, priced_spans, unpriced_spans, flags`
@@ -140,7 +140,7 @@ func scanSession(r scanner) (storage.Session, error) {
 	var s storage.Session
 	var tags, meta, status string
 	var flags int64
-	err := r.Scan(&s.ID, &s.Name, &s.Framework, &s.AgentName, &s.UserID, &tags, &meta, &s.StartUnixNano,
+	err := r.Scan(&s.Project, &s.ID, &s.Name, &s.Framework, &s.AgentName, &s.UserID, &tags, &meta, &s.StartUnixNano,
 		&s.EndUnixNano, &status, &s.SpanCount, &s.TraceCount, &s.LLMCalls, &s.ToolCalls, &s.ErrorCount,
 		&s.Tokens.Input, &s.Tokens.CacheRead, &s.Tokens.CacheWrite5m, &s.Tokens.CacheWrite1h, &s.Tokens.Output,
 		&s.Tokens.Reasoning, &s.CostUSD, &s.PricedSpans, &s.UnpricedSpans, &flags)
@@ -158,8 +158,15 @@ func scanSession(r scanner) (storage.Session, error) {
 }
 
 // GetTrace returns a trace's summary.
-func (s *Store) GetTrace(ctx context.Context, traceID string) (storage.TraceSummary, error) {
-	t, err := scanTrace(s.read.QueryRowContext(ctx, "SELECT "+traceColumns+" FROM traces WHERE trace_id = ?", traceID))
+func (s *Store) GetTrace(ctx context.Context, sc storage.Scope, traceID string) (storage.TraceSummary, error) {
+	if err := sc.Check(); err != nil {
+		return storage.TraceSummary{}, err
+	}
+	var w where
+	w.add("trace_id = ?", traceID)
+	w.scope("project", sc)
+	t, err := scanTrace(s.read.QueryRowContext(ctx, "SELECT "+traceColumns+" FROM traces"+w.sql()+
+		" ORDER BY project LIMIT 1", w.args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, fmt.Errorf("trace %s: %w", traceID, storage.ErrNotFound)
 	}
@@ -213,6 +220,13 @@ func (w *where) sql() string {
 	return " WHERE " + strings.Join(w.conds, " AND ")
 }
 
+// scope limits the rows to the projects sc allows.
+func (w *where) scope(col string, sc storage.Scope) {
+	if !sc.All() {
+		w.add(col+" = ?", sc.Project())
+	}
+}
+
 func (w *where) timeRange(col string, r storage.TimeRange) {
 	if r.From > 0 {
 		w.add(col+" >= ?", r.From)
@@ -223,8 +237,11 @@ func (w *where) timeRange(col string, r storage.TimeRange) {
 }
 
 // ListTraces returns trace summaries matching q, newest first.
-func (s *Store) ListTraces(ctx context.Context, q storage.TraceQuery) (storage.Page[storage.TraceSummary], error) {
+func (s *Store) ListTraces(ctx context.Context, sc storage.Scope, q storage.TraceQuery) (storage.Page[storage.TraceSummary], error) {
 	var page storage.Page[storage.TraceSummary]
+	if err := sc.Check(); err != nil {
+		return page, err
+	}
 	limit, err := storage.CheckLimit(q.Limit)
 	if err != nil {
 		return page, err
@@ -234,6 +251,7 @@ func (s *Store) ListTraces(ctx context.Context, q storage.TraceQuery) (storage.P
 		return page, err
 	}
 	var w where
+	w.scope("t.project", sc)
 	w.timeRange("t.start_ns", q.TimeRange)
 	if q.SessionID != "" {
 		w.add("t.session_id = ?", q.SessionID)
@@ -242,7 +260,7 @@ func (s *Store) ListTraces(ctx context.Context, q storage.TraceQuery) (storage.P
 		w.add("t.agent_name = ?", q.AgentName)
 	}
 	if q.Model != "" {
-		w.add("EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = t.trace_id AND s.model = ?)", q.Model)
+		w.add("EXISTS (SELECT 1 FROM spans s WHERE s.project = t.project AND s.trace_id = t.trace_id AND s.model = ?)", q.Model)
 	}
 	if q.Status != "" {
 		w.add(traceStatusSQL+" = ?", string(q.Status))
@@ -255,15 +273,18 @@ func (s *Store) ListTraces(ctx context.Context, q storage.TraceQuery) (storage.P
 	}
 	if q.Text != "" {
 		p := likePattern(q.Text)
-		w.add(`(t.root_name LIKE ? ESCAPE '\' OR EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = t.trace_id AND
+		w.add(`(t.root_name LIKE ? ESCAPE '\' OR EXISTS (SELECT 1 FROM spans s WHERE s.project = t.project AND s.trace_id = t.trace_id AND
 			(s.name LIKE ? ESCAPE '\' OR s.prompt LIKE ? ESCAPE '\' OR s.response LIKE ? ESCAPE '\'
 			 OR s.tool_input LIKE ? ESCAPE '\' OR s.tool_output LIKE ? ESCAPE '\')))`, p, p, p, p, p, p)
 	}
 	if cur != nil {
-		w.add("(t.start_ns < ? OR (t.start_ns = ? AND t.trace_id < ?))", cur.start, cur.start, cur.id)
+		// The same trace id may start at the same time in two projects.
+		id, project, _ := strings.Cut(cur.id, " ")
+		w.add("(t.start_ns < ? OR (t.start_ns = ? AND (t.trace_id < ? OR (t.trace_id = ? AND t.project < ?))))",
+			cur.start, cur.start, id, id, project)
 	}
 	query := "SELECT " + traceColumns + " FROM traces t" + w.sql() +
-		" ORDER BY t.start_ns DESC, t.trace_id DESC LIMIT ?"
+		" ORDER BY t.start_ns DESC, t.trace_id DESC, t.project DESC LIMIT ?"
 	rows, err := s.read.QueryContext(ctx, query, append(w.args, limit+1)...)
 	if err != nil {
 		return page, fmt.Errorf("sqlite: list traces: %w", err)
@@ -282,14 +303,25 @@ func (s *Store) ListTraces(ctx context.Context, q storage.TraceQuery) (storage.P
 	if len(page.Items) > limit {
 		page.Items = page.Items[:limit]
 		last := page.Items[limit-1]
-		page.NextCursor = encodeCursor(last.StartUnixNano, last.TraceID)
+		page.NextCursor = encodeCursor(last.StartUnixNano, last.TraceID+" "+last.Project)
 	}
 	return page, nil
 }
 
 // TraceSpans returns every span of a trace ordered by start time.
-func (s *Store) TraceSpans(ctx context.Context, traceID string) ([]storage.Span, error) {
-	rows, err := s.read.QueryContext(ctx, spanSelect+" WHERE trace_id = ? ORDER BY start_ns, end_ns, span_id", traceID)
+func (s *Store) TraceSpans(ctx context.Context, sc storage.Scope, traceID string) ([]storage.Span, error) {
+	if err := sc.Check(); err != nil {
+		return nil, err
+	}
+	var w where
+	w.add("trace_id = ?", traceID)
+	if sc.All() {
+		// One trace: the same id in several projects is several traces.
+		w.add("project = (SELECT min(project) FROM traces WHERE trace_id = ?)", traceID)
+	} else {
+		w.scope("project", sc)
+	}
+	rows, err := s.read.QueryContext(ctx, spanSelect+w.sql()+" ORDER BY start_ns, end_ns, span_id", w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: trace spans %s: %w", traceID, err)
 	}
@@ -312,8 +344,14 @@ func (s *Store) TraceSpans(ctx context.Context, traceID string) ([]storage.Span,
 }
 
 // GetSpan returns one span.
-func (s *Store) GetSpan(ctx context.Context, traceID, spanID string) (storage.Span, error) {
-	sp, err := scanSpan(s.read.QueryRowContext(ctx, spanSelect+" WHERE trace_id = ? AND span_id = ?", traceID, spanID))
+func (s *Store) GetSpan(ctx context.Context, sc storage.Scope, traceID, spanID string) (storage.Span, error) {
+	if err := sc.Check(); err != nil {
+		return storage.Span{}, err
+	}
+	var w where
+	w.add("trace_id = ? AND span_id = ?", traceID, spanID)
+	w.scope("project", sc)
+	sp, err := scanSpan(s.read.QueryRowContext(ctx, spanSelect+w.sql()+" ORDER BY project LIMIT 1", w.args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return sp, fmt.Errorf("span %s/%s: %w", traceID, spanID, storage.ErrNotFound)
 	}
@@ -325,8 +363,11 @@ func (s *Store) GetSpan(ctx context.Context, traceID, spanID string) (storage.Sp
 
 // QuerySpans returns spans matching q: newest first, or oldest first after
 // q.AfterSeq when following new spans.
-func (s *Store) QuerySpans(ctx context.Context, q storage.SpanQuery) (storage.Page[storage.Span], error) {
+func (s *Store) QuerySpans(ctx context.Context, sc storage.Scope, q storage.SpanQuery) (storage.Page[storage.Span], error) {
 	var page storage.Page[storage.Span]
+	if err := sc.Check(); err != nil {
+		return page, err
+	}
 	limit, err := storage.CheckLimit(q.Limit)
 	if err != nil {
 		return page, err
@@ -336,6 +377,7 @@ func (s *Store) QuerySpans(ctx context.Context, q storage.SpanQuery) (storage.Pa
 		return page, err
 	}
 	var w where
+	w.scope("project", sc)
 	w.timeRange("start_ns", q.TimeRange)
 	if q.SessionID != "" {
 		w.add("session_id = ?", q.SessionID)
@@ -387,8 +429,15 @@ func (s *Store) QuerySpans(ctx context.Context, q storage.SpanQuery) (storage.Pa
 }
 
 // GetSession returns a session with its totals.
-func (s *Store) GetSession(ctx context.Context, id string) (storage.Session, error) {
-	sess, err := scanSession(s.read.QueryRowContext(ctx, "SELECT "+sessionColumns+" FROM sessions WHERE session_id = ?", id))
+func (s *Store) GetSession(ctx context.Context, sc storage.Scope, id string) (storage.Session, error) {
+	if err := sc.Check(); err != nil {
+		return storage.Session{}, err
+	}
+	var w where
+	w.add("session_id = ?", id)
+	w.scope("project", sc)
+	sess, err := scanSession(s.read.QueryRowContext(ctx, "SELECT "+sessionColumns+" FROM sessions"+w.sql()+
+		" ORDER BY project LIMIT 1", w.args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return sess, fmt.Errorf("session %s: %w", id, storage.ErrNotFound)
 	}
@@ -399,8 +448,11 @@ func (s *Store) GetSession(ctx context.Context, id string) (storage.Session, err
 }
 
 // ListSessions returns sessions matching q, newest first.
-func (s *Store) ListSessions(ctx context.Context, q storage.SessionQuery) (storage.Page[storage.Session], error) {
+func (s *Store) ListSessions(ctx context.Context, sc storage.Scope, q storage.SessionQuery) (storage.Page[storage.Session], error) {
 	var page storage.Page[storage.Session]
+	if err := sc.Check(); err != nil {
+		return page, err
+	}
 	limit, err := storage.CheckLimit(q.Limit)
 	if err != nil {
 		return page, err
@@ -410,6 +462,7 @@ func (s *Store) ListSessions(ctx context.Context, q storage.SessionQuery) (stora
 		return page, err
 	}
 	var w where
+	w.scope("project", sc)
 	w.timeRange("start_ns", q.TimeRange)
 	if q.AgentName != "" {
 		w.add("agent_name = ?", q.AgentName)
@@ -425,10 +478,12 @@ func (s *Store) ListSessions(ctx context.Context, q storage.SessionQuery) (stora
 		}
 	}
 	if cur != nil {
-		w.add("(start_ns < ? OR (start_ns = ? AND session_id < ?))", cur.start, cur.start, cur.id)
+		id, project, _ := strings.Cut(cur.id, " ")
+		w.add("(start_ns < ? OR (start_ns = ? AND (session_id < ? OR (session_id = ? AND project < ?))))",
+			cur.start, cur.start, id, id, project)
 	}
 	rows, err := s.read.QueryContext(ctx, "SELECT "+sessionColumns+" FROM sessions"+w.sql()+
-		" ORDER BY start_ns DESC, session_id DESC LIMIT ?", append(w.args, limit+1)...)
+		" ORDER BY start_ns DESC, session_id DESC, project DESC LIMIT ?", append(w.args, limit+1)...)
 	if err != nil {
 		return page, fmt.Errorf("sqlite: list sessions: %w", err)
 	}
@@ -446,29 +501,36 @@ func (s *Store) ListSessions(ctx context.Context, q storage.SessionQuery) (stora
 	if len(page.Items) > limit {
 		page.Items = page.Items[:limit]
 		last := page.Items[limit-1]
-		page.NextCursor = encodeCursor(last.StartUnixNano, last.ID)
+		page.NextCursor = encodeCursor(last.StartUnixNano, last.ID+" "+last.Project)
 	}
 	return page, nil
 }
 
-// DeleteSession deletes a session with its traces and spans.
-func (s *Store) DeleteSession(ctx context.Context, id string) error {
+// DeleteSession deletes a session with its traces and spans in the
+// projects sc allows.
+func (s *Store) DeleteSession(ctx context.Context, sc storage.Scope, id string) error {
+	if err := sc.Check(); err != nil {
+		return err
+	}
+	var w where
+	w.add("session_id = ?", id)
+	w.scope("project", sc)
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE session_id = ?", id)
+	res, err := tx.ExecContext(ctx, "DELETE FROM sessions"+w.sql(), w.args...)
 	if err != nil {
 		return fmt.Errorf("sqlite: delete session %s: %w", id, err)
 	}
 	n, _ := res.RowsAffected()
 	for _, q := range []string{
-		"DELETE FROM spans WHERE trace_id IN (SELECT trace_id FROM traces WHERE session_id = ?)",
-		"DELETE FROM spans WHERE session_id = ?",
-		"DELETE FROM traces WHERE session_id = ?",
+		"DELETE FROM spans WHERE (project, trace_id) IN (SELECT project, trace_id FROM traces" + w.sql() + ")",
+		"DELETE FROM spans" + w.sql(),
+		"DELETE FROM traces" + w.sql(),
 	} {
-		r, err := tx.ExecContext(ctx, q, id)
+		r, err := tx.ExecContext(ctx, q, w.args...)
 		if err != nil {
 			return fmt.Errorf("sqlite: delete session %s: %w", id, err)
 		}

@@ -2,6 +2,7 @@ package sqlitestore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/agenttrace/agenttrace/internal/canonical"
 	"github.com/agenttrace/agenttrace/internal/storage"
 	"github.com/agenttrace/agenttrace/internal/storage/storagetest"
+	"github.com/agenttrace/agenttrace/migrations"
 )
 
 func openTemp(t *testing.T) *Store {
@@ -43,7 +45,7 @@ func TestReplaceRunningIsIdempotent(t *testing.T) {
 	run := span(tr, "00000000000000a1", "", canonical.StatusRunning, 1000, 0)
 	run.Tokens, run.Cost = canonical.Tokens{}, canonical.Cost{}
 	require.NoError(t, s.Write(ctx, storage.Batch{Spans: []storage.Span{run}}))
-	got, err := s.GetTrace(ctx, tr)
+	got, err := s.GetTrace(ctx, storage.AllProjects(), tr)
 	require.NoError(t, err)
 	require.Equal(t, canonical.StatusRunning, got.Status)
 
@@ -53,7 +55,7 @@ func TestReplaceRunningIsIdempotent(t *testing.T) {
 	}
 	// A late start event must not replace the finished span.
 	require.NoError(t, s.Write(ctx, storage.Batch{Spans: []storage.Span{run}}))
-	got, err = s.GetTrace(ctx, tr)
+	got, err = s.GetTrace(ctx, storage.AllProjects(), tr)
 	require.NoError(t, err)
 	require.Equal(t, canonical.StatusOK, got.Status)
 	require.EqualValues(t, 1, got.SpanCount)
@@ -61,13 +63,13 @@ func TestReplaceRunningIsIdempotent(t *testing.T) {
 	require.InDelta(t, 0.5, got.CostUSD, 1e-12)
 	require.EqualValues(t, 4000, got.DurationNanos)
 
-	sess, err := s.GetSession(ctx, "sess-1")
+	sess, err := s.GetSession(ctx, storage.AllProjects(), "sess-1")
 	require.NoError(t, err)
 	require.EqualValues(t, 1, sess.SpanCount)
 	require.EqualValues(t, 1, sess.TraceCount)
 	require.InDelta(t, 0.5, sess.CostUSD, 1e-12)
 
-	spans, err := s.TraceSpans(ctx, tr)
+	spans, err := s.TraceSpans(ctx, storage.AllProjects(), tr)
 	require.NoError(t, err)
 	require.Len(t, spans, 1)
 	require.Equal(t, canonical.StatusOK, spans[0].Status)
@@ -107,4 +109,55 @@ func BenchmarkWrite(b *testing.B) {
 		require.NoError(b, s.Write(context.Background(), batch))
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "spans/s")
+}
+
+// A file written by schema version 1 (no projects) upgrades in place: its
+// rows move to the default project, keep their seq, and a new project can
+// then reuse their ids without touching them.
+func TestUpgradeFromVersion1(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v1.db")
+	ms, err := migrations.SQLite()
+	require.NoError(t, err)
+	db, err := sql.Open("sqlite", "file:"+path)
+	require.NoError(t, err)
+	_, err = db.ExecContext(ctx, ms[0].SQL)
+	require.NoError(t, err)
+	_, err = db.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);
+		INSERT INTO schema_migrations VALUES (1, '0001_init.sql', 'x');
+		INSERT INTO spans (seq, trace_id, span_id, session_id, name, type, status, start_ns, end_ns, cost_usd, cost_status)
+		  VALUES (41, 't1', 's1', 'sess', 'old', 'llm_call', 'ok', 100, 200, 0.25, 'priced');
+		INSERT INTO traces (trace_id, root_span_id, root_name, root_status, session_id, start_ns, end_ns, span_count, cost_usd, priced_spans)
+		  VALUES ('t1', 's1', 'old', 'ok', 'sess', 100, 200, 1, 0.25, 1);
+		INSERT INTO sessions (session_id, name, start_ns, status, span_count, trace_count) VALUES ('sess', 'old session', 100, 'running', 1, 1);`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	s, err := Open(ctx, path)
+	require.NoError(t, err)
+	defer s.Close()
+	v, err := s.SchemaVersion(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 2, v)
+	def := storage.ProjectScope(canonical.DefaultProject)
+	sp, err := s.GetSpan(ctx, def, "t1", "s1")
+	require.NoError(t, err)
+	require.Equal(t, int64(41), sp.Seq)
+	require.Equal(t, canonical.DefaultProject, sp.Project)
+	tr, err := s.GetTrace(ctx, def, "t1")
+	require.NoError(t, err)
+	require.Equal(t, "old", tr.RootName)
+	sess, err := s.GetSession(ctx, def, "sess")
+	require.NoError(t, err)
+	require.Equal(t, "old session", sess.Name)
+
+	other := span("t1", "s1", "", canonical.StatusOK, 100, 300)
+	other.Project, other.Name = "other", "new"
+	require.NoError(t, s.Write(ctx, storage.Batch{Spans: []storage.Span{other}}))
+	sp, err = s.GetSpan(ctx, def, "t1", "s1")
+	require.NoError(t, err)
+	require.Equal(t, "old", sp.Name, "another project's span with the same ids left the old row alone")
+	got, err := s.GetSpan(ctx, storage.ProjectScope("other"), "t1", "s1")
+	require.NoError(t, err)
+	require.Greater(t, got.Seq, int64(41), "seq keeps increasing across the rebuild")
 }

@@ -24,7 +24,7 @@ var spanColumns = []string{
 	"cost_output_usd", "cost_reasoning_usd", "pricing_entry", "pricing_date", "reported_cost_usd",
 	"framework", "framework_version", "sdk_version", "hostname", "service_name", "tags",
 	"agent_name", "user_id", "chain_step", "chain_depth", "chain_follows", "chain_requested_by",
-	"chain_answers", "flags", "attributes", "resource", "events", "scope_name",
+	"chain_answers", "flags", "attributes", "resource", "events", "scope_name", "project",
 }
 
 // insertChunk keeps a multi-row insert under SQLite's bound-variable limit.
@@ -51,7 +51,7 @@ func spanArgs(s *storage.Span, args []any) []any {
 		c.Framework, c.FrameworkVersion, c.SDKVersion, c.Hostname, c.ServiceName, jsonText(c.Tags, "[]"),
 		c.AgentName, c.UserID, c.ChainStep, c.ChainDepth, c.ChainFollows, c.ChainRequestedBy,
 		c.ChainAnswers, canonical.FlagMask(c.Flags), orDefault(s.Attributes, "{}"), orDefault(s.Resource, "{}"),
-		orDefault(s.Events, "[]"), s.ScopeName,
+		orDefault(s.Events, "[]"), s.ScopeName, storage.NormProject(c.Project),
 	)
 }
 
@@ -143,7 +143,17 @@ type sessionDelta struct {
 	newTraces int64
 }
 
-type spanKey struct{ trace, span string }
+type spanKey struct{ project, trace, span string }
+
+// ref names a trace or session: ids are unique only within a project.
+type ref struct{ project, id string }
+
+func traceRef(c *canonical.Span) ref   { return ref{storage.NormProject(c.Project), c.TraceID} }
+func sessionRef(c *canonical.Span) ref { return ref{storage.NormProject(c.Project), c.SessionID} }
+
+func keyOf(c *canonical.Span) spanKey {
+	return spanKey{storage.NormProject(c.Project), c.TraceID, c.SpanID}
+}
 
 // existingSpan is what the store already holds for a span being written.
 type existingSpan struct {
@@ -180,34 +190,34 @@ func (s *Store) Write(ctx context.Context, b storage.Batch) error {
 	for i := range spans {
 		c := &spans[i].Span
 		if c.SessionID != "" {
-			if cur, ok := traceSessions[c.TraceID]; !ok || cur.session == "" {
-				traceSessions[c.TraceID] = traceSession{session: c.SessionID, known: ok && cur.known}
+			if cur, ok := traceSessions[traceRef(c)]; !ok || cur.session == "" {
+				traceSessions[traceRef(c)] = traceSession{session: c.SessionID, known: ok && cur.known}
 			}
 		}
 	}
 	for i := range spans {
 		c := &spans[i].Span
 		if c.SessionID == "" {
-			c.SessionID = traceSessions[c.TraceID].session
+			c.SessionID = traceSessions[traceRef(c)].session
 		}
 	}
 
-	traces := map[string]*traceDelta{}
-	sessions := map[string]*sessionDelta{}
+	traces := map[ref]*traceDelta{}
+	sessions := map[ref]*sessionDelta{}
 	toInsert := spans[:0:0]
 	for i := range spans {
 		sp := &spans[i]
 		c := &sp.Span
-		old, replaced := existing[spanKey{c.TraceID, c.SpanID}]
+		old, replaced := existing[keyOf(c)]
 		if replaced && old.status != canonical.StatusRunning && c.Status == canonical.StatusRunning {
 			continue // a late start event never replaces the finished span
 		}
 		toInsert = append(toInsert, *sp)
 		d := contribOf(c)
-		td := traces[c.TraceID]
+		td := traces[traceRef(c)]
 		if td == nil {
 			td = &traceDelta{start: c.StartUnixNano}
-			traces[c.TraceID] = td
+			traces[traceRef(c)] = td
 		}
 		td.add(d, 1)
 		if replaced {
@@ -233,10 +243,10 @@ func (s *Store) Write(ctx context.Context, b storage.Batch) error {
 		if c.SessionID == "" {
 			continue
 		}
-		sd := sessions[c.SessionID]
+		sd := sessions[sessionRef(c)]
 		if sd == nil {
 			sd = &sessionDelta{start: c.StartUnixNano}
-			sessions[c.SessionID] = sd
+			sessions[sessionRef(c)] = sd
 		}
 		sd.add(d, 1)
 		if replaced && old.c.SessionID == c.SessionID {
@@ -251,7 +261,7 @@ func (s *Store) Write(ctx context.Context, b storage.Batch) error {
 	// A trace counts once for its session: when its summary first gets it.
 	for id, td := range traces {
 		if ts := traceSessions[id]; td.sessionID != "" && !ts.known {
-			if sd := sessions[td.sessionID]; sd != nil {
+			if sd := sessions[ref{id.project, td.sessionID}]; sd != nil {
 				sd.newTraces++
 			}
 		}
@@ -281,7 +291,8 @@ func dedupe(in []storage.Span) []storage.Span {
 	idx := make(map[spanKey]int, len(in))
 	out := make([]storage.Span, 0, len(in))
 	for _, sp := range in {
-		k := spanKey{sp.TraceID, sp.SpanID}
+		sp.Project = storage.NormProject(sp.Project)
+		k := keyOf(&sp.Span)
 		if i, ok := idx[k]; ok {
 			if out[i].Status != canonical.StatusRunning && sp.Status == canonical.StatusRunning {
 				continue
@@ -296,27 +307,28 @@ func dedupe(in []storage.Span) []storage.Span {
 }
 
 // contribColumns are the span columns contribOf needs from a stored row.
-const contribColumns = "trace_id, span_id, session_id, type, status, tokens_input, tokens_cache_read, " +
+const contribColumns = "project, trace_id, span_id, session_id, type, status, tokens_input, tokens_cache_read, " +
 	"tokens_cache_write_5m, tokens_cache_write_1h, tokens_output, tokens_reasoning, cost_status, coalesce(cost_usd, 0)"
 
-func loadExisting(ctx context.Context, tx *sql.Tx, spans []storage.Span, known map[string]traceSession) (map[spanKey]existingSpan, error) {
+func loadExisting(ctx context.Context, tx *sql.Tx, spans []storage.Span, known map[ref]traceSession) (map[spanKey]existingSpan, error) {
 	out := map[spanKey]existingSpan{}
 	var keys []spanKey
 	for i := range spans {
-		if _, ok := known[spans[i].TraceID]; ok {
-			keys = append(keys, spanKey{spans[i].TraceID, spans[i].SpanID})
+		if _, ok := known[traceRef(&spans[i].Span)]; ok {
+			keys = append(keys, keyOf(&spans[i].Span))
 		}
 	}
-	const chunk = 400
-	args := make([]any, 0, 2*chunk)
+	const chunk = 300
+	args := make([]any, 0, 3*chunk)
 	for i := 0; i < len(keys); i += chunk {
 		part := keys[i:min(i+chunk, len(keys))]
 		args = args[:0]
 		for _, k := range part {
-			args = append(args, k.trace, k.span)
+			args = append(args, k.trace, k.span, k.project)
 		}
-		q := "SELECT " + contribColumns + " FROM spans WHERE (trace_id, span_id) IN (VALUES " +
-			strings.TrimSuffix(strings.Repeat("(?,?),", len(part)), ",") + ")"
+		// In the order of the unique index (trace_id, span_id, project).
+		q := "SELECT " + contribColumns + " FROM spans WHERE (trace_id, span_id, project) IN (VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?,?,?),", len(part)), ",") + ")"
 		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: read existing spans: %w", err)
@@ -325,7 +337,7 @@ func loadExisting(ctx context.Context, tx *sql.Tx, spans []storage.Span, known m
 			var e existingSpan
 			var typ, status string
 			c := &e.c
-			if err := rows.Scan(&c.TraceID, &c.SpanID, &c.SessionID, &typ, &status, &c.Tokens.Input, &c.Tokens.CacheRead,
+			if err := rows.Scan(&c.Project, &c.TraceID, &c.SpanID, &c.SessionID, &typ, &status, &c.Tokens.Input, &c.Tokens.CacheRead,
 				&c.Tokens.CacheWrite5m, &c.Tokens.CacheWrite1h, &c.Tokens.Output, &c.Tokens.Reasoning,
 				&c.Cost.Status, &c.Cost.Total); err != nil {
 				rows.Close()
@@ -333,7 +345,7 @@ func loadExisting(ctx context.Context, tx *sql.Tx, spans []storage.Span, known m
 			}
 			c.Type, c.Status = canonical.SpanType(typ), canonical.Status(status)
 			e.status = c.Status
-			out[spanKey{c.TraceID, c.SpanID}] = e
+			out[keyOf(c)] = e
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -348,12 +360,14 @@ type traceSession struct {
 	known   bool // the trace summary already has this session
 }
 
-func loadTraceSessions(ctx context.Context, tx *sql.Tx, spans []storage.Span) (map[string]traceSession, error) {
+func loadTraceSessions(ctx context.Context, tx *sql.Tx, spans []storage.Span) (map[ref]traceSession, error) {
 	ids := map[string]struct{}{}
+	want := map[ref]bool{}
 	for i := range spans {
 		ids[spans[i].TraceID] = struct{}{}
+		want[traceRef(&spans[i].Span)] = true
 	}
-	out := make(map[string]traceSession, len(ids))
+	out := make(map[ref]traceSession, len(ids))
 	all := keys(ids)
 	for i := 0; i < len(all); i += 500 {
 		chunk := all[i:min(i+500, len(all))]
@@ -361,17 +375,21 @@ func loadTraceSessions(ctx context.Context, tx *sql.Tx, spans []storage.Span) (m
 		for j, id := range chunk {
 			args[j] = id
 		}
-		rows, err := tx.QueryContext(ctx, "SELECT trace_id, session_id FROM traces WHERE trace_id IN ("+placeholders(len(chunk))+")", args...)
+		rows, err := tx.QueryContext(ctx, "SELECT project, trace_id, session_id FROM traces WHERE trace_id IN ("+placeholders(len(chunk))+")", args...)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: read trace sessions: %w", err)
 		}
 		for rows.Next() {
-			var id, sess string
-			if err := rows.Scan(&id, &sess); err != nil {
+			var r ref
+			var sess string
+			if err := rows.Scan(&r.project, &r.id, &sess); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("sqlite: scan trace session: %w", err)
 			}
-			out[id] = traceSession{session: sess, known: sess != ""}
+			// The same trace id in another project is another trace.
+			if want[r] {
+				out[r] = traceSession{session: sess, known: sess != ""}
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -409,9 +427,9 @@ func insertSpans(ctx context.Context, tx *sql.Tx, spans []storage.Span) error {
 const upsertTraceSQL = `INSERT INTO traces (trace_id, root_span_id, root_name, root_status, session_id, agent_name,
 	start_ns, end_ns, span_count, llm_calls, tool_calls, error_count, running_count,
 	tokens_input, tokens_cache_read, tokens_cache_write_5m, tokens_cache_write_1h, tokens_output, tokens_reasoning,
-	cost_usd, priced_spans, unpriced_spans, chain_length, flags)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-ON CONFLICT (trace_id) DO UPDATE SET
+	cost_usd, priced_spans, unpriced_spans, chain_length, flags, project)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+ON CONFLICT (project, trace_id) DO UPDATE SET
 	root_span_id = CASE WHEN excluded.root_span_id <> '' THEN excluded.root_span_id ELSE traces.root_span_id END,
 	root_name    = CASE WHEN excluded.root_span_id <> '' THEN excluded.root_name ELSE traces.root_name END,
 	root_status  = CASE WHEN excluded.root_span_id <> '' THEN excluded.root_status ELSE traces.root_status END,
@@ -437,7 +455,7 @@ ON CONFLICT (trace_id) DO UPDATE SET
 	chain_length = max(traces.chain_length, excluded.chain_length),
 	flags        = traces.flags | excluded.flags`
 
-func upsertTraces(ctx context.Context, tx *sql.Tx, traces map[string]*traceDelta) error {
+func upsertTraces(ctx context.Context, tx *sql.Tx, traces map[ref]*traceDelta) error {
 	if len(traces) == 0 {
 		return nil
 	}
@@ -448,11 +466,11 @@ func upsertTraces(ctx context.Context, tx *sql.Tx, traces map[string]*traceDelta
 	defer stmt.Close()
 	for id, d := range traces {
 		t := d.tokens
-		if _, err := stmt.ExecContext(ctx, id, d.rootSpanID, d.rootName, d.rootStatus, d.sessionID, d.agentName,
+		if _, err := stmt.ExecContext(ctx, id.id, d.rootSpanID, d.rootName, d.rootStatus, d.sessionID, d.agentName,
 			d.start, d.end, d.spans, d.llm, d.tool, d.errors, d.running,
 			t.Input, t.CacheRead, t.CacheWrite5m, t.CacheWrite1h, t.Output, t.Reasoning,
-			d.cost, d.priced, d.unpriced, d.chainLength, d.flags); err != nil {
-			return fmt.Errorf("sqlite: upsert trace %s: %w", id, err)
+			d.cost, d.priced, d.unpriced, d.chainLength, d.flags, id.project); err != nil {
+			return fmt.Errorf("sqlite: upsert trace %s: %w", id.id, err)
 		}
 	}
 	return nil
@@ -460,9 +478,9 @@ func upsertTraces(ctx context.Context, tx *sql.Tx, traces map[string]*traceDelta
 
 const upsertSessionSQL = `INSERT INTO sessions (session_id, agent_name, start_ns, status, span_count, trace_count,
 	llm_calls, tool_calls, error_count, tokens_input, tokens_cache_read, tokens_cache_write_5m, tokens_cache_write_1h,
-	tokens_output, tokens_reasoning, cost_usd, priced_spans, unpriced_spans, flags)
-VALUES (?,?,?,'running',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-ON CONFLICT (session_id) DO UPDATE SET
+	tokens_output, tokens_reasoning, cost_usd, priced_spans, unpriced_spans, flags, project)
+VALUES (?,?,?,'running',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+ON CONFLICT (project, session_id) DO UPDATE SET
 	agent_name  = CASE WHEN sessions.agent_name = '' THEN excluded.agent_name ELSE sessions.agent_name END,
 	start_ns    = CASE WHEN sessions.start_ns = 0 THEN excluded.start_ns ELSE min(sessions.start_ns, excluded.start_ns) END,
 	span_count  = sessions.span_count + excluded.span_count,
@@ -481,7 +499,7 @@ ON CONFLICT (session_id) DO UPDATE SET
 	unpriced_spans = sessions.unpriced_spans + excluded.unpriced_spans,
 	flags       = sessions.flags | excluded.flags`
 
-func upsertSessions(ctx context.Context, tx *sql.Tx, sessions map[string]*sessionDelta) error {
+func upsertSessions(ctx context.Context, tx *sql.Tx, sessions map[ref]*sessionDelta) error {
 	if len(sessions) == 0 {
 		return nil
 	}
@@ -492,18 +510,18 @@ func upsertSessions(ctx context.Context, tx *sql.Tx, sessions map[string]*sessio
 	defer stmt.Close()
 	for id, d := range sessions {
 		t := d.tokens
-		if _, err := stmt.ExecContext(ctx, id, d.agentName, d.start, d.spans, d.newTraces,
+		if _, err := stmt.ExecContext(ctx, id.id, d.agentName, d.start, d.spans, d.newTraces,
 			d.llm, d.tool, d.errors, t.Input, t.CacheRead, t.CacheWrite5m, t.CacheWrite1h,
-			t.Output, t.Reasoning, d.cost, d.priced, d.unpriced, d.flags); err != nil {
-			return fmt.Errorf("sqlite: upsert session %s: %w", id, err)
+			t.Output, t.Reasoning, d.cost, d.priced, d.unpriced, d.flags, id.project); err != nil {
+			return fmt.Errorf("sqlite: upsert session %s: %w", id.id, err)
 		}
 	}
 	return nil
 }
 
-const sessionStartSQL = `INSERT INTO sessions (session_id, name, framework, agent_name, user_id, tags, metadata, start_ns, status)
-VALUES (?,?,?,?,?,?,?,?,'running')
-ON CONFLICT (session_id) DO UPDATE SET
+const sessionStartSQL = `INSERT INTO sessions (session_id, name, framework, agent_name, user_id, tags, metadata, start_ns, status, project)
+VALUES (?,?,?,?,?,?,?,?,'running',?)
+ON CONFLICT (project, session_id) DO UPDATE SET
 	name       = CASE WHEN excluded.name <> '' THEN excluded.name ELSE sessions.name END,
 	framework  = CASE WHEN excluded.framework <> '' THEN excluded.framework ELSE sessions.framework END,
 	agent_name = CASE WHEN excluded.agent_name <> '' THEN excluded.agent_name ELSE sessions.agent_name END,
@@ -514,8 +532,8 @@ ON CONFLICT (session_id) DO UPDATE SET
 	             THEN excluded.start_ns ELSE sessions.start_ns END,
 	status     = CASE WHEN sessions.end_ns = 0 THEN 'running' ELSE sessions.status END`
 
-const sessionEndSQL = `INSERT INTO sessions (session_id, start_ns, end_ns, status) VALUES (?,?,?,?)
-ON CONFLICT (session_id) DO UPDATE SET
+const sessionEndSQL = `INSERT INTO sessions (session_id, start_ns, end_ns, status, project) VALUES (?,?,?,?,?)
+ON CONFLICT (project, session_id) DO UPDATE SET
 	end_ns = excluded.end_ns,
 	status = excluded.status,
 	start_ns = CASE WHEN sessions.start_ns = 0 THEN excluded.start_ns ELSE sessions.start_ns END`
@@ -525,13 +543,14 @@ func applySessionEvents(ctx context.Context, tx *sql.Tx, events []storage.Sessio
 		var err error
 		if ev.Start {
 			_, err = tx.ExecContext(ctx, sessionStartSQL, ev.SessionID, ev.Name, ev.Framework, ev.AgentName, ev.UserID,
-				jsonText(ev.Tags, "[]"), jsonText(ev.Metadata, "{}"), ev.TimeUnixNano)
+				jsonText(ev.Tags, "[]"), jsonText(ev.Metadata, "{}"), ev.TimeUnixNano, storage.NormProject(ev.Project))
 		} else {
 			status := ev.Status
 			if status == "" || status == canonical.StatusRunning {
 				status = canonical.StatusOK
 			}
-			_, err = tx.ExecContext(ctx, sessionEndSQL, ev.SessionID, ev.TimeUnixNano, ev.TimeUnixNano, string(status))
+			_, err = tx.ExecContext(ctx, sessionEndSQL, ev.SessionID, ev.TimeUnixNano, ev.TimeUnixNano, string(status),
+				storage.NormProject(ev.Project))
 		}
 		if err != nil {
 			return fmt.Errorf("sqlite: session event for %s: %w", ev.SessionID, err)

@@ -41,6 +41,7 @@ func assertSpanEqual(t *testing.T, want, got storage.Span) {
 	w.Events, g.Events = "", ""
 	w.Tags, g.Tags = normStrings(w.Tags), normStrings(g.Tags)
 	w.Flags, g.Flags = normStrings(w.Flags), normStrings(g.Flags)
+	w.Project = storage.NormProject(w.Project) // a fixture without one is in the default project
 	assert.Equalf(t, w, g, "span %s/%s", want.TraceID, want.SpanID)
 }
 
@@ -89,6 +90,7 @@ func assertTrace(t *testing.T, want, got storage.TraceSummary) {
 	w.Tokens, g.Tokens = canonical.Tokens{}, canonical.Tokens{}
 	w.CostUSD, g.CostUSD = 0, 0
 	w.Flags, g.Flags = nil, nil
+	w.Project = storage.NormProject(w.Project)
 	assert.Equalf(t, w, g, what)
 }
 
@@ -111,6 +113,7 @@ func assertSession(t *testing.T, want, got storage.Session) {
 	w.Flags, g.Flags = nil, nil
 	w.Tags, g.Tags = nil, nil
 	w.Metadata, g.Metadata = nil, nil
+	w.Project = storage.NormProject(w.Project)
 	assert.Equalf(t, w, g, what)
 }
 

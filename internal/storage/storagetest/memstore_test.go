@@ -25,15 +25,44 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 type memStore struct {
 	mu       sync.Mutex
 	seq      int64
-	spans    map[[2]string]storage.Span
-	sessions map[string]*storage.Session
+	spans    map[[3]string]storage.Span // project, trace, span
+	sessions map[[2]string]*storage.Session
+}
+
+func proj(p string) string { return storage.NormProject(p) }
+
+// firstProject is the project an id resolves to in scope sc: the first by
+// name among those that have it (the backends' rule for AllProjects).
+func firstProject(sc storage.Scope, has func(project string) bool, projects []string) (string, bool) {
+	slices.Sort(projects)
+	for _, p := range projects {
+		if sc.Allows(p) && has(p) {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+func (m *memStore) projects() []string {
+	set := map[string]bool{}
+	for k := range m.spans {
+		set[k[0]] = true
+	}
+	for k := range m.sessions {
+		set[k[0]] = true
+	}
+	out := make([]string, 0, len(set))
+	for p := range set {
+		out = append(out, p)
+	}
+	return out
 }
 
 var _ storage.Store = (*memStore)(nil)
 
 func TestMemStore(t *testing.T) {
 	Run(t, func(t *testing.T) storage.Store {
-		return &memStore{spans: map[[2]string]storage.Span{}, sessions: map[string]*storage.Session{}}
+		return &memStore{spans: map[[3]string]storage.Span{}, sessions: map[[2]string]*storage.Session{}}
 	})
 }
 
@@ -43,7 +72,8 @@ func (m *memStore) Write(_ context.Context, b storage.Batch) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, s := range b.Spans {
-		k := [2]string{s.TraceID, s.SpanID}
+		s.Project = proj(s.Project)
+		k := [3]string{s.Project, s.TraceID, s.SpanID}
 		if old, ok := m.spans[k]; ok && old.Status != canonical.StatusRunning && s.Status == canonical.StatusRunning {
 			continue
 		}
@@ -52,10 +82,11 @@ func (m *memStore) Write(_ context.Context, b storage.Batch) error {
 		m.spans[k] = s
 	}
 	for _, e := range b.Sessions {
-		ss := m.sessions[e.SessionID]
+		k := [2]string{proj(e.Project), e.SessionID}
+		ss := m.sessions[k]
 		if ss == nil {
-			ss = &storage.Session{ID: e.SessionID, Status: canonical.StatusRunning}
-			m.sessions[e.SessionID] = ss
+			ss = &storage.Session{Project: k[0], ID: e.SessionID, Status: canonical.StatusRunning}
+			m.sessions[k] = ss
 		}
 		if e.Start {
 			ss.Name, ss.Framework, ss.AgentName, ss.UserID = e.Name, e.Framework, e.AgentName, e.UserID
@@ -67,13 +98,13 @@ func (m *memStore) Write(_ context.Context, b storage.Batch) error {
 	return nil
 }
 
-func (m *memStore) traceSummary(id string) (storage.TraceSummary, bool) {
-	tr := storage.TraceSummary{TraceID: id}
+func (m *memStore) traceSummary(project, id string) (storage.TraceSummary, bool) {
+	tr := storage.TraceSummary{Project: project, TraceID: id}
 	var root *storage.Span
 	found := false
 	var mask int64
 	for _, s := range m.spans {
-		if s.TraceID != id {
+		if s.TraceID != id || s.Project != project {
 			continue
 		}
 		if !found || s.StartUnixNano < tr.StartUnixNano {
@@ -141,13 +172,21 @@ func countInto(llm, tool, errs *int64, tok *canonical.Tokens, cost *float64, pri
 	}
 }
 
-func (m *memStore) GetTrace(_ context.Context, id string) (storage.TraceSummary, error) {
+func (m *memStore) traceProject(sc storage.Scope, id string) (string, bool) {
+	return firstProject(sc, func(p string) bool { _, ok := m.traceSummary(p, id); return ok }, m.projects())
+}
+
+func (m *memStore) GetTrace(_ context.Context, sc storage.Scope, id string) (storage.TraceSummary, error) {
+	if err := sc.Check(); err != nil {
+		return storage.TraceSummary{}, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	tr, ok := m.traceSummary(id)
+	p, ok := m.traceProject(sc, id)
 	if !ok {
-		return tr, storage.ErrNotFound
+		return storage.TraceSummary{}, storage.ErrNotFound
 	}
+	tr, _ := m.traceSummary(p, id)
 	return tr, nil
 }
 
@@ -176,16 +215,22 @@ func inRange(r storage.TimeRange, ts int64) bool {
 	return (r.From == 0 || ts >= r.From) && (r.To == 0 || ts < r.To)
 }
 
-func (m *memStore) ListTraces(_ context.Context, q storage.TraceQuery) (storage.Page[storage.TraceSummary], error) {
+func (m *memStore) ListTraces(_ context.Context, sc storage.Scope, q storage.TraceQuery) (storage.Page[storage.TraceSummary], error) {
+	if err := sc.Check(); err != nil {
+		return storage.Page[storage.TraceSummary]{}, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	ids := map[string]bool{}
+	ids := map[[2]string]bool{}
 	for k := range m.spans {
-		ids[k[0]] = true
+		if sc.Allows(k[0]) {
+			ids[[2]string{k[0], k[1]}] = true
+		}
 	}
 	var out []storage.TraceSummary
-	for id := range ids {
-		tr, _ := m.traceSummary(id)
+	for pid := range ids {
+		id := pid[1]
+		tr, _ := m.traceSummary(pid[0], id)
 		if !inRange(q.TimeRange, tr.StartUnixNano) || (q.SessionID != "" && tr.SessionID != q.SessionID) ||
 			(q.AgentName != "" && tr.AgentName != q.AgentName) || (q.Status != "" && tr.Status != q.Status) ||
 			tr.CostUSD < q.MinCostUSD || tr.DurationNanos < q.MinDurationNanos {
@@ -194,7 +239,7 @@ func (m *memStore) ListTraces(_ context.Context, q storage.TraceQuery) (storage.
 		if q.Model != "" || q.Text != "" {
 			mOK, tOK := q.Model == "", q.Text == ""
 			for _, s := range m.spans {
-				if s.TraceID != id {
+				if s.TraceID != id || s.Project != pid[0] {
 					continue
 				}
 				mOK = mOK || s.Model == q.Model
@@ -207,7 +252,8 @@ func (m *memStore) ListTraces(_ context.Context, q storage.TraceQuery) (storage.
 		out = append(out, tr)
 	}
 	slices.SortFunc(out, func(a, b storage.TraceSummary) int {
-		return cmp.Or(cmp.Compare(b.StartUnixNano, a.StartUnixNano), cmp.Compare(b.TraceID, a.TraceID))
+		return cmp.Or(cmp.Compare(b.StartUnixNano, a.StartUnixNano), cmp.Compare(b.TraceID, a.TraceID),
+			cmp.Compare(b.Project, a.Project))
 	})
 	return page(out, q.Limit, q.Cursor)
 }
@@ -220,36 +266,45 @@ func (m *memStore) sortedSpans(keep func(storage.Span) bool) []storage.Span {
 		}
 	}
 	slices.SortFunc(out, func(a, b storage.Span) int {
-		return cmp.Or(cmp.Compare(a.StartUnixNano, b.StartUnixNano), cmp.Compare(a.SpanID, b.SpanID))
+		return cmp.Or(cmp.Compare(a.StartUnixNano, b.StartUnixNano), cmp.Compare(a.SpanID, b.SpanID), cmp.Compare(a.Project, b.Project))
 	})
 	return out
 }
 
-func (m *memStore) TraceSpans(_ context.Context, id string) ([]storage.Span, error) {
+func (m *memStore) TraceSpans(_ context.Context, sc storage.Scope, id string) ([]storage.Span, error) {
+	if err := sc.Check(); err != nil {
+		return nil, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := m.sortedSpans(func(s storage.Span) bool { return s.TraceID == id })
-	if len(out) == 0 {
+	p, ok := m.traceProject(sc, id)
+	if !ok {
 		return nil, storage.ErrNotFound
 	}
-	return out, nil
+	return m.sortedSpans(func(s storage.Span) bool { return s.TraceID == id && s.Project == p }), nil
 }
 
-func (m *memStore) GetSpan(_ context.Context, tr, sp string) (storage.Span, error) {
+func (m *memStore) GetSpan(_ context.Context, sc storage.Scope, tr, sp string) (storage.Span, error) {
+	if err := sc.Check(); err != nil {
+		return storage.Span{}, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	s, ok := m.spans[[2]string{tr, sp}]
+	p, ok := firstProject(sc, func(p string) bool { _, ok := m.spans[[3]string{p, tr, sp}]; return ok }, m.projects())
 	if !ok {
-		return s, storage.ErrNotFound
+		return storage.Span{}, storage.ErrNotFound
 	}
-	return s, nil
+	return m.spans[[3]string{p, tr, sp}], nil
 }
 
-func (m *memStore) QuerySpans(_ context.Context, q storage.SpanQuery) (storage.Page[storage.Span], error) {
+func (m *memStore) QuerySpans(_ context.Context, sc storage.Scope, q storage.SpanQuery) (storage.Page[storage.Span], error) {
+	if err := sc.Check(); err != nil {
+		return storage.Page[storage.Span]{}, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := m.sortedSpans(func(s storage.Span) bool {
-		return inRange(q.TimeRange, s.StartUnixNano) && (q.SessionID == "" || s.SessionID == q.SessionID) &&
+		return sc.Allows(s.Project) && inRange(q.TimeRange, s.StartUnixNano) && (q.SessionID == "" || s.SessionID == q.SessionID) &&
 			(q.TraceID == "" || s.TraceID == q.TraceID) && (q.Type == "" || s.Type == q.Type) &&
 			(q.Model == "" || s.Model == q.Model) && (q.Status == "" || s.Status == q.Status) && s.Seq > q.AfterSeq
 	})
@@ -261,8 +316,8 @@ func (m *memStore) QuerySpans(_ context.Context, q storage.SpanQuery) (storage.P
 	return page(out, q.Limit, q.Cursor)
 }
 
-func (m *memStore) session(id string) (storage.Session, bool) {
-	p := m.sessions[id]
+func (m *memStore) session(project, id string) (storage.Session, bool) {
+	p := m.sessions[[2]string{project, id}]
 	if p == nil {
 		return storage.Session{}, false
 	}
@@ -270,7 +325,7 @@ func (m *memStore) session(id string) (storage.Session, bool) {
 	traces := map[string]bool{}
 	var mask int64
 	for _, s := range m.spans {
-		if s.SessionID != id {
+		if s.SessionID != id || s.Project != project {
 			continue
 		}
 		ss.SpanCount++
@@ -283,22 +338,32 @@ func (m *memStore) session(id string) (storage.Session, bool) {
 	return ss, true
 }
 
-func (m *memStore) GetSession(_ context.Context, id string) (storage.Session, error) {
+func (m *memStore) GetSession(_ context.Context, sc storage.Scope, id string) (storage.Session, error) {
+	if err := sc.Check(); err != nil {
+		return storage.Session{}, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	ss, ok := m.session(id)
+	p, ok := firstProject(sc, func(p string) bool { return m.sessions[[2]string{p, id}] != nil }, m.projects())
 	if !ok {
-		return ss, storage.ErrNotFound
+		return storage.Session{}, storage.ErrNotFound
 	}
+	ss, _ := m.session(p, id)
 	return ss, nil
 }
 
-func (m *memStore) ListSessions(_ context.Context, q storage.SessionQuery) (storage.Page[storage.Session], error) {
+func (m *memStore) ListSessions(_ context.Context, sc storage.Scope, q storage.SessionQuery) (storage.Page[storage.Session], error) {
+	if err := sc.Check(); err != nil {
+		return storage.Page[storage.Session]{}, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []storage.Session
-	for id := range m.sessions {
-		ss, _ := m.session(id)
+	for k := range m.sessions {
+		if !sc.Allows(k[0]) {
+			continue
+		}
+		ss, _ := m.session(k[0], k[1])
 		if !inRange(q.TimeRange, ss.StartUnixNano) || (q.AgentName != "" && ss.AgentName != q.AgentName) ||
 			!strings.Contains(ss.Name, q.Text) || (q.Active != nil && *q.Active != (ss.EndUnixNano == 0)) {
 			continue
@@ -306,28 +371,38 @@ func (m *memStore) ListSessions(_ context.Context, q storage.SessionQuery) (stor
 		out = append(out, ss)
 	}
 	slices.SortFunc(out, func(a, b storage.Session) int {
-		return cmp.Or(cmp.Compare(b.StartUnixNano, a.StartUnixNano), cmp.Compare(b.ID, a.ID))
+		return cmp.Or(cmp.Compare(b.StartUnixNano, a.StartUnixNano), cmp.Compare(b.ID, a.ID), cmp.Compare(b.Project, a.Project))
 	})
 	return page(out, q.Limit, q.Cursor)
 }
 
-func (m *memStore) DeleteSession(_ context.Context, id string) error {
+func (m *memStore) DeleteSession(_ context.Context, sc storage.Scope, id string) error {
+	if err := sc.Check(); err != nil {
+		return err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.sessions[id] == nil {
-		return storage.ErrNotFound
-	}
-	delete(m.sessions, id)
-	for k, s := range m.spans {
-		if s.SessionID == id {
-			delete(m.spans, k)
+	found := false
+	for k := range m.sessions {
+		if k[1] != id || !sc.Allows(k[0]) {
+			continue
 		}
+		found = true
+		delete(m.sessions, k)
+		for sk, s := range m.spans {
+			if s.SessionID == id && s.Project == k[0] {
+				delete(m.spans, sk)
+			}
+		}
+	}
+	if !found {
+		return storage.ErrNotFound
 	}
 	return nil
 }
 
-func (m *memStore) inRangeSpans(r storage.TimeRange) []storage.Span {
-	return m.sortedSpans(func(s storage.Span) bool { return inRange(r, s.StartUnixNano) })
+func (m *memStore) inRangeSpans(sc storage.Scope, r storage.TimeRange) []storage.Span {
+	return m.sortedSpans(func(s storage.Span) bool { return sc.Allows(s.Project) && inRange(r, s.StartUnixNano) })
 }
 
 func percentile(v []float64, p float64) float64 {
@@ -345,18 +420,21 @@ func finished(s storage.Span) bool { return s.Status != canonical.StatusRunning 
 
 func durMs(s storage.Span) float64 { return float64(s.DurationNanos()) / 1e6 }
 
-func (m *memStore) Summary(_ context.Context, r storage.TimeRange) (storage.Summary, error) {
+func (m *memStore) Summary(_ context.Context, sc storage.Scope, r storage.TimeRange) (storage.Summary, error) {
+	if err := sc.Check(); err != nil {
+		return storage.Summary{}, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var sum storage.Summary
 	traces, sessions := map[string]bool{}, map[string]bool{}
 	var lat []float64
 	var priced int64
-	for _, s := range m.inRangeSpans(r) {
+	for _, s := range m.inRangeSpans(sc, r) {
 		sum.Spans++
-		traces[s.TraceID] = true
+		traces[s.Project+" "+s.TraceID] = true
 		if s.SessionID != "" {
-			sessions[s.SessionID] = true
+			sessions[s.Project+" "+s.SessionID] = true
 		}
 		countInto(&sum.LLMCalls, &sum.ToolCalls, &sum.Errors, &sum.Tokens, &sum.CostUSD, &priced, &sum.UnpricedSpans, s)
 		if s.Type == canonical.TypeLLMCall && finished(s) {
@@ -371,7 +449,10 @@ func (m *memStore) Summary(_ context.Context, r storage.TimeRange) (storage.Summ
 	return sum, nil
 }
 
-func (m *memStore) CostBreakdown(_ context.Context, r storage.TimeRange, groupBy string) ([]storage.CostRow, error) {
+func (m *memStore) CostBreakdown(_ context.Context, sc storage.Scope, r storage.TimeRange, groupBy string) ([]storage.CostRow, error) {
+	if err := sc.Check(); err != nil {
+		return nil, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	key := func(s storage.Span) (string, int64) {
@@ -403,7 +484,7 @@ func (m *memStore) CostBreakdown(_ context.Context, r storage.TimeRange, groupBy
 	}
 	rows := map[string]*storage.CostRow{}
 	var order []string
-	for _, s := range m.inRangeSpans(r) {
+	for _, s := range m.inRangeSpans(sc, r) {
 		k, b := key(s)
 		row := rows[k]
 		if row == nil {
@@ -422,14 +503,17 @@ func (m *memStore) CostBreakdown(_ context.Context, r storage.TimeRange, groupBy
 	return out, nil
 }
 
-func (m *memStore) Performance(_ context.Context, r storage.TimeRange, groupBy string) ([]storage.PerfRow, error) {
+func (m *memStore) Performance(_ context.Context, sc storage.Scope, r storage.TimeRange, groupBy string) ([]storage.PerfRow, error) {
+	if err := sc.Check(); err != nil {
+		return nil, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if groupBy != storage.GroupType && groupBy != storage.GroupModel {
 		return nil, storage.ErrInvalidQuery
 	}
 	groups := map[string][]storage.Span{}
-	for _, s := range m.inRangeSpans(r) {
+	for _, s := range m.inRangeSpans(sc, r) {
 		if !finished(s) {
 			continue
 		}
@@ -462,7 +546,10 @@ func (m *memStore) Performance(_ context.Context, r storage.TimeRange, groupBy s
 	return out, nil
 }
 
-func (m *memStore) Errors(_ context.Context, r storage.TimeRange, limit int) (storage.ErrorStats, error) {
+func (m *memStore) Errors(_ context.Context, sc storage.Scope, r storage.TimeRange, limit int) (storage.ErrorStats, error) {
+	if err := sc.Check(); err != nil {
+		return storage.ErrorStats{}, err
+	}
 	limit, err := storage.CheckLimit(limit)
 	if err != nil {
 		return storage.ErrorStats{}, err
@@ -471,7 +558,7 @@ func (m *memStore) Errors(_ context.Context, r storage.TimeRange, limit int) (st
 	defer m.mu.Unlock()
 	var st storage.ErrorStats
 	counts := map[storage.ErrorRow]int64{}
-	for _, s := range m.inRangeSpans(r) {
+	for _, s := range m.inRangeSpans(sc, r) {
 		st.Spans++
 		if s.Status.IsFailure() {
 			st.Errors++

@@ -67,6 +67,10 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"Performance", testPerformance},
 		{"Errors", testErrors},
 		{"EmptyAnalytics", testEmptyAnalytics},
+		{"ProjectIsolation", testProjectIsolation},
+		{"ProjectDelete", testProjectDelete},
+		{"ProjectPagination", testProjectPagination},
+		{"ScopeRequired", testScopeRequired},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
@@ -84,28 +88,28 @@ func writeSeed(t *testing.T, s storage.Store) { write(t, s, seed()...) }
 
 func getTrace(t *testing.T, s storage.Store, id int) storage.TraceSummary {
 	t.Helper()
-	tr, err := s.GetTrace(t.Context(), traceID(id))
+	tr, err := s.GetTrace(t.Context(), storage.AllProjects(), traceID(id))
 	require.NoError(t, err, "GetTrace")
 	return tr
 }
 
 func getSession(t *testing.T, s storage.Store, id string) storage.Session {
 	t.Helper()
-	ss, err := s.GetSession(t.Context(), id)
+	ss, err := s.GetSession(t.Context(), storage.AllProjects(), id)
 	require.NoError(t, err, "GetSession")
 	return ss
 }
 
 func listTraces(t *testing.T, s storage.Store, q storage.TraceQuery) []string {
 	t.Helper()
-	p, err := s.ListTraces(t.Context(), q)
+	p, err := s.ListTraces(t.Context(), storage.AllProjects(), q)
 	require.NoErrorf(t, err, "ListTraces %+v", q)
 	return traceIDs(p.Items)
 }
 
 func querySpans(t *testing.T, s storage.Store, q storage.SpanQuery) []storage.Span {
 	t.Helper()
-	p, err := s.QuerySpans(t.Context(), q)
+	p, err := s.QuerySpans(t.Context(), storage.AllProjects(), q)
 	require.NoErrorf(t, err, "QuerySpans %+v", q)
 	return p.Items
 }
@@ -183,12 +187,12 @@ func testRoundTrip(t *testing.T, s storage.Store) {
 	write(t, s, storage.Batch{Spans: []storage.Span{full, bare, other}})
 
 	for _, want := range []storage.Span{full, bare, other} {
-		got, err := s.GetSpan(t.Context(), want.TraceID, want.SpanID)
+		got, err := s.GetSpan(t.Context(), storage.AllProjects(), want.TraceID, want.SpanID)
 		require.NoError(t, err, "GetSpan")
 		assertSpanEqual(t, want, got)
 	}
 
-	all, err := s.TraceSpans(t.Context(), full.TraceID)
+	all, err := s.TraceSpans(t.Context(), storage.AllProjects(), full.TraceID)
 	require.NoError(t, err, "TraceSpans")
 	require.Len(t, all, 3)
 	assert.Equal(t, []string{bare.SpanID, full.SpanID, other.SpanID}, spanKeys(all), "TraceSpans orders by start time")
@@ -226,7 +230,7 @@ func testRoundTrip(t *testing.T, s storage.Store) {
 
 func testEmptyBatch(t *testing.T, s storage.Store) {
 	require.NoError(t, s.Write(t.Context(), storage.Batch{}))
-	p, err := s.ListTraces(t.Context(), storage.TraceQuery{})
+	p, err := s.ListTraces(t.Context(), storage.AllProjects(), storage.TraceQuery{})
 	require.NoError(t, err)
 	assert.Empty(t, p.Items)
 	assert.Empty(t, p.NextCursor)
@@ -235,21 +239,21 @@ func testEmptyBatch(t *testing.T, s storage.Store) {
 func testNotFound(t *testing.T, s storage.Store) {
 	ctx := t.Context()
 	write(t, s, storage.Batch{Spans: []storage.Span{newSpan(1, 1, 0, canonical.TypeAgent, "root", at(tue, 1, 0, 0, 0), time.Second, canonical.StatusOK)}})
-	_, err := s.GetTrace(ctx, traceID(2))
+	_, err := s.GetTrace(ctx, storage.AllProjects(), traceID(2))
 	assert.ErrorIs(t, err, storage.ErrNotFound, "GetTrace")
-	_, err = s.TraceSpans(ctx, traceID(2))
+	_, err = s.TraceSpans(ctx, storage.AllProjects(), traceID(2))
 	assert.ErrorIs(t, err, storage.ErrNotFound, "TraceSpans")
-	_, err = s.GetSpan(ctx, traceID(2), spanID(1))
+	_, err = s.GetSpan(ctx, storage.AllProjects(), traceID(2), spanID(1))
 	assert.ErrorIs(t, err, storage.ErrNotFound, "GetSpan unknown trace")
-	_, err = s.GetSpan(ctx, traceID(1), spanID(2))
+	_, err = s.GetSpan(ctx, storage.AllProjects(), traceID(1), spanID(2))
 	assert.ErrorIs(t, err, storage.ErrNotFound, "GetSpan unknown span")
-	_, err = s.GetSession(ctx, "nope")
+	_, err = s.GetSession(ctx, storage.AllProjects(), "nope")
 	assert.ErrorIs(t, err, storage.ErrNotFound, "GetSession")
-	assert.ErrorIs(t, s.DeleteSession(ctx, "nope"), storage.ErrNotFound, "DeleteSession")
+	assert.ErrorIs(t, s.DeleteSession(ctx, storage.AllProjects(), "nope"), storage.ErrNotFound, "DeleteSession")
 	// The known ones are found.
-	_, err = s.GetTrace(ctx, traceID(1))
+	_, err = s.GetTrace(ctx, storage.AllProjects(), traceID(1))
 	assert.NoError(t, err)
-	_, err = s.GetSpan(ctx, traceID(1), spanID(1))
+	_, err = s.GetSpan(ctx, storage.AllProjects(), traceID(1), spanID(1))
 	assert.NoError(t, err)
 }
 
@@ -258,37 +262,37 @@ func testInvalidQuery(t *testing.T, s storage.Store) {
 	writeSeed(t, s)
 	const garbage = "%%not-a-cursor%%"
 	for _, lim := range []int{-1, storage.MaxLimit + 1} {
-		_, err := s.ListTraces(ctx, storage.TraceQuery{Limit: lim})
+		_, err := s.ListTraces(ctx, storage.AllProjects(), storage.TraceQuery{Limit: lim})
 		assert.ErrorIsf(t, err, storage.ErrInvalidQuery, "ListTraces limit %d", lim)
-		_, err = s.QuerySpans(ctx, storage.SpanQuery{Limit: lim})
+		_, err = s.QuerySpans(ctx, storage.AllProjects(), storage.SpanQuery{Limit: lim})
 		assert.ErrorIsf(t, err, storage.ErrInvalidQuery, "QuerySpans limit %d", lim)
-		_, err = s.ListSessions(ctx, storage.SessionQuery{Limit: lim})
+		_, err = s.ListSessions(ctx, storage.AllProjects(), storage.SessionQuery{Limit: lim})
 		assert.ErrorIsf(t, err, storage.ErrInvalidQuery, "ListSessions limit %d", lim)
-		_, err = s.Errors(ctx, weekRange, lim)
+		_, err = s.Errors(ctx, storage.AllProjects(), weekRange, lim)
 		assert.ErrorIsf(t, err, storage.ErrInvalidQuery, "Errors limit %d", lim)
 	}
-	_, err := s.ListTraces(ctx, storage.TraceQuery{Cursor: garbage})
+	_, err := s.ListTraces(ctx, storage.AllProjects(), storage.TraceQuery{Cursor: garbage})
 	assert.ErrorIs(t, err, storage.ErrInvalidQuery, "ListTraces bad cursor")
-	_, err = s.QuerySpans(ctx, storage.SpanQuery{Cursor: garbage})
+	_, err = s.QuerySpans(ctx, storage.AllProjects(), storage.SpanQuery{Cursor: garbage})
 	assert.ErrorIs(t, err, storage.ErrInvalidQuery, "QuerySpans bad cursor")
-	_, err = s.ListSessions(ctx, storage.SessionQuery{Cursor: garbage})
+	_, err = s.ListSessions(ctx, storage.AllProjects(), storage.SessionQuery{Cursor: garbage})
 	assert.ErrorIs(t, err, storage.ErrInvalidQuery, "ListSessions bad cursor")
 	for _, g := range []string{"", "minute", "month", "session", "HOUR "} {
-		_, err = s.CostBreakdown(ctx, weekRange, g)
+		_, err = s.CostBreakdown(ctx, storage.AllProjects(), weekRange, g)
 		assert.ErrorIsf(t, err, storage.ErrInvalidQuery, "CostBreakdown groupBy %q", g)
 	}
 	for _, g := range []string{"", storage.GroupHour, storage.GroupAgent, storage.GroupProvider, "latency"} {
-		_, err = s.Performance(ctx, weekRange, g)
+		_, err = s.Performance(ctx, storage.AllProjects(), weekRange, g)
 		assert.ErrorIsf(t, err, storage.ErrInvalidQuery, "Performance groupBy %q", g)
 	}
 	// The edges of the valid range are accepted.
-	_, err = s.ListTraces(ctx, storage.TraceQuery{Limit: storage.MaxLimit})
+	_, err = s.ListTraces(ctx, storage.AllProjects(), storage.TraceQuery{Limit: storage.MaxLimit})
 	assert.NoError(t, err)
-	_, err = s.ListTraces(ctx, storage.TraceQuery{Limit: 1})
+	_, err = s.ListTraces(ctx, storage.AllProjects(), storage.TraceQuery{Limit: 1})
 	assert.NoError(t, err)
-	_, err = s.QuerySpans(ctx, storage.SpanQuery{Limit: storage.MaxLimit})
+	_, err = s.QuerySpans(ctx, storage.AllProjects(), storage.SpanQuery{Limit: storage.MaxLimit})
 	assert.NoError(t, err)
-	_, err = s.Errors(ctx, weekRange, storage.MaxLimit)
+	_, err = s.Errors(ctx, storage.AllProjects(), weekRange, storage.MaxLimit)
 	assert.NoError(t, err)
 }
 
@@ -342,11 +346,11 @@ func testIdempotent(t *testing.T, s storage.Store) {
 	write(t, s, storage.Batch{Spans: []storage.Span{llm, llm, tool}})
 	assertTrace(t, smallTraceSummary(1), getTrace(t, s, 1))
 	assertActiveSession(t, xSession(1), getSession(t, s, "x"))
-	all, err := s.TraceSpans(t.Context(), traceID(1))
+	all, err := s.TraceSpans(t.Context(), storage.AllProjects(), traceID(1))
 	require.NoError(t, err)
 	assert.Len(t, all, 3, "each span stored once")
 	assert.Len(t, querySpans(t, s, storage.SpanQuery{SessionID: "x"}), 3)
-	sum, err := s.Summary(t.Context(), storage.TimeRange{})
+	sum, err := s.Summary(t.Context(), storage.AllProjects(), storage.TimeRange{})
 	require.NoError(t, err)
 	assert.Equal(t, int64(3), sum.Spans)
 	assert.Equal(t, int64(1), sum.Traces)
@@ -379,7 +383,7 @@ func testRunningThenFinal(t *testing.T, s storage.Store) {
 	assertTokens(t, canonical.Tokens{Input: 100, Output: 40}, tr.Tokens, "trace")
 	assertNear(t, 0.02, tr.CostUSD, "trace CostUSD")
 	assert.Equal(t, int64(1), tr.PricedSpans)
-	got, err := s.GetSpan(t.Context(), traceID(5), spanID(0x51))
+	got, err := s.GetSpan(t.Context(), storage.AllProjects(), traceID(5), spanID(0x51))
 	require.NoError(t, err)
 	assertSpanEqual(t, llmDone, got)
 
@@ -413,7 +417,7 @@ func testRunningThenFinal(t *testing.T, s storage.Store) {
 	assertTokens(t, canonical.Tokens{Input: 100, Output: 40}, ss.Tokens, "session")
 	assertNear(t, 0.02, ss.CostUSD, "session CostUSD")
 
-	sum, err := s.Summary(t.Context(), storage.TimeRange{})
+	sum, err := s.Summary(t.Context(), storage.AllProjects(), storage.TimeRange{})
 	require.NoError(t, err)
 	assert.Equal(t, int64(3), sum.Spans)
 	assert.Equal(t, int64(1), sum.Errors)
@@ -447,7 +451,7 @@ func testFinalVersionReplaces(t *testing.T, s storage.Store) {
 	assert.Equal(t, int64(0), ss.UnpricedSpans)
 	assertTokens(t, canonical.Tokens{Input: 120, Output: 12}, ss.Tokens, "session")
 	assertNear(t, 0.02, ss.CostUSD, "session CostUSD")
-	got, err := s.GetSpan(t.Context(), traceID(6), spanID(0x61))
+	got, err := s.GetSpan(t.Context(), storage.AllProjects(), traceID(6), spanID(0x61))
 	require.NoError(t, err)
 	assertSpanEqual(t, v2, got)
 }
@@ -572,7 +576,7 @@ func testSeededTraces(t *testing.T, s storage.Store) {
 		assertTrace(t, w, getTrace(t, s, id))
 	}
 	// ListTraces returns the same summaries.
-	p, err := s.ListTraces(t.Context(), storage.TraceQuery{})
+	p, err := s.ListTraces(t.Context(), storage.AllProjects(), storage.TraceQuery{})
 	require.NoError(t, err)
 	require.Equal(t, traces(trC, trB, trA, trD), traceIDs(p.Items))
 	for _, got := range p.Items {
@@ -617,11 +621,11 @@ func testSeededSessions(t *testing.T, s storage.Store) {
 
 	list := func(q storage.SessionQuery) []string {
 		t.Helper()
-		p, err := s.ListSessions(t.Context(), q)
+		p, err := s.ListSessions(t.Context(), storage.AllProjects(), q)
 		require.NoErrorf(t, err, "ListSessions %+v", q)
 		return sessionIDs(p.Items)
 	}
-	p, err := s.ListSessions(t.Context(), storage.SessionQuery{})
+	p, err := s.ListSessions(t.Context(), storage.AllProjects(), storage.SessionQuery{})
 	require.NoError(t, err)
 	require.Equal(t, []string{sessS2, sessS1, sessOld}, sessionIDs(p.Items), "newest first")
 	assertSession(t, want[sessS1], p.Items[1])
@@ -772,7 +776,7 @@ func testPagination(t *testing.T, s storage.Store) {
 	write(t, s, b)
 
 	t.Run("traces", func(t *testing.T) {
-		p, err := s.ListTraces(t.Context(), storage.TraceQuery{})
+		p, err := s.ListTraces(t.Context(), storage.AllProjects(), storage.TraceQuery{})
 		require.NoError(t, err)
 		assert.Len(t, p.Items, storage.DefaultLimit, "Limit 0 means DefaultLimit")
 		assert.NotEmpty(t, p.NextCursor)
@@ -780,7 +784,7 @@ func testPagination(t *testing.T, s storage.Store) {
 		var got []storage.TraceSummary
 		cursor, pages := "", 0
 		for {
-			p, err := s.ListTraces(t.Context(), storage.TraceQuery{Limit: 7, Cursor: cursor})
+			p, err := s.ListTraces(t.Context(), storage.AllProjects(), storage.TraceQuery{Limit: 7, Cursor: cursor})
 			require.NoError(t, err)
 			require.LessOrEqual(t, len(p.Items), 7)
 			got = append(got, p.Items...)
@@ -793,10 +797,10 @@ func testPagination(t *testing.T, s storage.Store) {
 		}
 		checkPaged(t, traceIDs(got), n, func(i int) int64 { return got[i].StartUnixNano })
 		// Filters still apply on later pages.
-		first, err := s.ListTraces(t.Context(), storage.TraceQuery{Limit: 2, MinDurationNanos: 1, Text: "p"})
+		first, err := s.ListTraces(t.Context(), storage.AllProjects(), storage.TraceQuery{Limit: 2, MinDurationNanos: 1, Text: "p"})
 		require.NoError(t, err)
 		require.NotEmpty(t, first.NextCursor)
-		next, err := s.ListTraces(t.Context(), storage.TraceQuery{Limit: 2, MinDurationNanos: 1, Text: "p", Cursor: first.NextCursor})
+		next, err := s.ListTraces(t.Context(), storage.AllProjects(), storage.TraceQuery{Limit: 2, MinDurationNanos: 1, Text: "p", Cursor: first.NextCursor})
 		require.NoError(t, err)
 		assert.Len(t, next.Items, 2)
 	})
@@ -804,7 +808,7 @@ func testPagination(t *testing.T, s storage.Store) {
 		var got []storage.Span
 		cursor, pages := "", 0
 		for {
-			p, err := s.QuerySpans(t.Context(), storage.SpanQuery{Limit: 7, Cursor: cursor})
+			p, err := s.QuerySpans(t.Context(), storage.AllProjects(), storage.SpanQuery{Limit: 7, Cursor: cursor})
 			require.NoError(t, err)
 			got = append(got, p.Items...)
 			pages++
@@ -843,7 +847,7 @@ func testPagination(t *testing.T, s storage.Store) {
 		var got []storage.Session
 		cursor, pages := "", 0
 		for {
-			p, err := s.ListSessions(t.Context(), storage.SessionQuery{Limit: 4, Cursor: cursor})
+			p, err := s.ListSessions(t.Context(), storage.AllProjects(), storage.SessionQuery{Limit: 4, Cursor: cursor})
 			require.NoError(t, err)
 			got = append(got, p.Items...)
 			pages++
@@ -873,37 +877,37 @@ func checkPaged(t *testing.T, ids []string, n int, start func(i int) int64) {
 func testDeleteSession(t *testing.T, s storage.Store) {
 	ctx := t.Context()
 	writeSeed(t, s)
-	require.NoError(t, s.DeleteSession(ctx, sessS1))
+	require.NoError(t, s.DeleteSession(ctx, storage.AllProjects(), sessS1))
 
-	_, err := s.GetSession(ctx, sessS1)
+	_, err := s.GetSession(ctx, storage.AllProjects(), sessS1)
 	assert.ErrorIs(t, err, storage.ErrNotFound, "GetSession after delete")
 	for _, tr := range []int{trA, trB} {
-		_, err = s.GetTrace(ctx, traceID(tr))
+		_, err = s.GetTrace(ctx, storage.AllProjects(), traceID(tr))
 		assert.ErrorIs(t, err, storage.ErrNotFound, "GetTrace after delete")
-		_, err = s.TraceSpans(ctx, traceID(tr))
+		_, err = s.TraceSpans(ctx, storage.AllProjects(), traceID(tr))
 		assert.ErrorIs(t, err, storage.ErrNotFound, "TraceSpans after delete")
 	}
-	_, err = s.GetSpan(ctx, traceID(trA), spanID(0xa1))
+	_, err = s.GetSpan(ctx, storage.AllProjects(), traceID(trA), spanID(0xa1))
 	assert.ErrorIs(t, err, storage.ErrNotFound, "GetSpan after delete")
-	assert.ErrorIs(t, s.DeleteSession(ctx, sessS1), storage.ErrNotFound, "second delete")
+	assert.ErrorIs(t, s.DeleteSession(ctx, storage.AllProjects(), sessS1), storage.ErrNotFound, "second delete")
 
 	assert.Equal(t, traces(trC, trD), listTraces(t, s, storage.TraceQuery{}))
 	assert.Empty(t, querySpans(t, s, storage.SpanQuery{SessionID: sessS1}))
 	assert.Len(t, querySpans(t, s, storage.SpanQuery{}), 7)
-	p, err := s.ListSessions(ctx, storage.SessionQuery{})
+	p, err := s.ListSessions(ctx, storage.AllProjects(), storage.SessionQuery{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{sessS2, sessOld}, sessionIDs(p.Items))
 	assertTrace(t, seededTraces()[trC], getTrace(t, s, trC))
 	assertActiveSession(t, seededSessions()[sessS2], getSession(t, s, sessS2))
 
 	// Analytics forget the deleted spans too.
-	sum, err := s.Summary(ctx, weekRange)
+	sum, err := s.Summary(ctx, storage.AllProjects(), weekRange)
 	require.NoError(t, err)
 	assert.Equal(t, int64(6), sum.Spans)
 	assert.Equal(t, int64(1), sum.Traces)
 	assert.Equal(t, int64(1), sum.Sessions)
 	assertNear(t, 0.02, sum.CostUSD, "Summary CostUSD after delete")
-	rows, err := s.CostBreakdown(ctx, weekRange, storage.GroupDay)
+	rows, err := s.CostBreakdown(ctx, storage.AllProjects(), weekRange, storage.GroupDay)
 	require.NoError(t, err)
 	require.Len(t, rows, 1)
 	assert.Equal(t, "2025-03-05T00:00:00Z", rows[0].Key)
@@ -912,7 +916,7 @@ func testDeleteSession(t *testing.T, s storage.Store) {
 
 func testSummary(t *testing.T, s storage.Store) {
 	writeSeed(t, s)
-	sum, err := s.Summary(t.Context(), weekRange)
+	sum, err := s.Summary(t.Context(), storage.AllProjects(), weekRange)
 	require.NoError(t, err)
 	assert.Equal(t, int64(13), sum.Spans)
 	assert.Equal(t, int64(3), sum.Traces)
@@ -928,7 +932,7 @@ func testSummary(t *testing.T, s storage.Store) {
 	assertNear(t, 300, sum.LatencyP50Ms, "LatencyP50Ms")
 	assertNear(t, 400, sum.LatencyP95Ms, "LatencyP95Ms")
 
-	all, err := s.Summary(t.Context(), storage.TimeRange{})
+	all, err := s.Summary(t.Context(), storage.AllProjects(), storage.TimeRange{})
 	require.NoError(t, err)
 	assert.Equal(t, int64(14), all.Spans)
 	assert.Equal(t, int64(4), all.Traces)
@@ -938,7 +942,7 @@ func testSummary(t *testing.T, s storage.Store) {
 	assert.Equal(t, int64(6610), all.Tokens.Input)
 	assertNear(t, 1.11, all.CostUSD, "unbounded CostUSD")
 
-	tueOnly, err := s.Summary(t.Context(), storage.TimeRange{From: tue.UnixNano(), To: wed.UnixNano()})
+	tueOnly, err := s.Summary(t.Context(), storage.AllProjects(), storage.TimeRange{From: tue.UnixNano(), To: wed.UnixNano()})
 	require.NoError(t, err)
 	assert.Equal(t, int64(7), tueOnly.Spans)
 	assert.Equal(t, int64(2), tueOnly.Traces)
@@ -1004,7 +1008,7 @@ func testCostBreakdown(t *testing.T, s storage.Store) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.group, func(t *testing.T) {
-			rows, err := s.CostBreakdown(t.Context(), weekRange, tc.group)
+			rows, err := s.CostBreakdown(t.Context(), storage.AllProjects(), weekRange, tc.group)
 			require.NoError(t, err)
 			got := map[string]storage.CostRow{}
 			for _, r := range rows {
@@ -1072,7 +1076,7 @@ func testPerformance(t *testing.T, s storage.Store) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.group, func(t *testing.T) {
-			rows, err := s.Performance(t.Context(), weekRange, tc.group)
+			rows, err := s.Performance(t.Context(), storage.AllProjects(), weekRange, tc.group)
 			require.NoError(t, err)
 			got := map[string]storage.PerfRow{}
 			for _, r := range rows {
@@ -1100,7 +1104,7 @@ func testPerformance(t *testing.T, s storage.Store) {
 
 func testErrors(t *testing.T, s storage.Store) {
 	writeSeed(t, s)
-	st, err := s.Errors(t.Context(), weekRange, 10)
+	st, err := s.Errors(t.Context(), storage.AllProjects(), weekRange, 10)
 	require.NoError(t, err)
 	assert.Equal(t, int64(13), st.Spans)
 	assert.Equal(t, int64(4), st.Errors)
@@ -1112,13 +1116,13 @@ func testErrors(t *testing.T, s storage.Store) {
 		{Message: "rate limited", Code: "429", Type: canonical.TypeAPICall, Count: 1},
 	}, st.Top[1:])
 
-	st, err = s.Errors(t.Context(), weekRange, 1)
+	st, err = s.Errors(t.Context(), storage.AllProjects(), weekRange, 1)
 	require.NoError(t, err)
 	assert.Equal(t, int64(4), st.Errors, "limit bounds Top only")
 	require.Len(t, st.Top, 1)
 	assert.Equal(t, "file not found", st.Top[0].Message)
 
-	st, err = s.Errors(t.Context(), storage.TimeRange{}, 10)
+	st, err = s.Errors(t.Context(), storage.AllProjects(), storage.TimeRange{}, 10)
 	require.NoError(t, err)
 	assert.Equal(t, int64(14), st.Spans)
 	assert.Equal(t, int64(5), st.Errors)
@@ -1130,7 +1134,7 @@ func testEmptyAnalytics(t *testing.T, s storage.Store) {
 	ctx := t.Context()
 	writeSeed(t, s)
 	empty := storage.TimeRange{From: at(tue, 0, 0, 0, 0).AddDate(1, 0, 0).UnixNano(), To: at(tue, 0, 0, 0, 0).AddDate(1, 0, 1).UnixNano()}
-	sum, err := s.Summary(ctx, empty)
+	sum, err := s.Summary(ctx, storage.AllProjects(), empty)
 	require.NoError(t, err)
 	assert.Zero(t, sum.Spans)
 	assert.False(t, math.IsNaN(sum.ErrorRate), "ErrorRate of nothing is 0, not NaN")
@@ -1138,16 +1142,16 @@ func testEmptyAnalytics(t *testing.T, s storage.Store) {
 	assert.Zero(t, sum.CostUSD)
 	assert.False(t, math.IsNaN(sum.LatencyP50Ms) || math.IsNaN(sum.LatencyP95Ms), "no NaN latencies")
 	for _, g := range []string{storage.GroupHour, storage.GroupDay, storage.GroupWeek, storage.GroupModel, storage.GroupProvider, storage.GroupAgent, storage.GroupType} {
-		rows, err := s.CostBreakdown(ctx, empty, g)
+		rows, err := s.CostBreakdown(ctx, storage.AllProjects(), empty, g)
 		require.NoError(t, err)
 		assert.Emptyf(t, rows, "CostBreakdown %s", g)
 	}
 	for _, g := range []string{storage.GroupType, storage.GroupModel} {
-		rows, err := s.Performance(ctx, empty, g)
+		rows, err := s.Performance(ctx, storage.AllProjects(), empty, g)
 		require.NoError(t, err)
 		assert.Emptyf(t, rows, "Performance %s", g)
 	}
-	st, err := s.Errors(ctx, empty, 10)
+	st, err := s.Errors(ctx, storage.AllProjects(), empty, 10)
 	require.NoError(t, err)
 	assert.Zero(t, st.Spans)
 	assert.False(t, math.IsNaN(st.Rate), "Rate of nothing is 0, not NaN")

@@ -236,7 +236,7 @@ func TestIntegrationExporters(t *testing.T) {
 			defer store.Close()
 			var spans []storage.Span
 			require.Eventually(t, func() bool {
-				spans, err = store.TraceSpans(ctx, root.TraceID().String())
+				spans, err = store.TraceSpans(ctx, storage.AllProjects(), root.TraceID().String())
 				if err != nil || len(spans) != 4 {
 					return false
 				}
@@ -268,7 +268,7 @@ func TestIntegrationExporters(t *testing.T) {
 
 			var sess storage.Session
 			require.Eventually(t, func() bool {
-				sess, err = store.GetSession(ctx, sum.SessionID)
+				sess, err = store.GetSession(ctx, storage.AllProjects(), sum.SessionID)
 				return err == nil && sess.SpanCount == 4 && sess.EndUnixNano > 0
 			}, 15*time.Second, 100*time.Millisecond, "session totals (err %v): %+v", err, sess)
 			assert.Equal(t, "session-"+name, sess.Name)
@@ -425,11 +425,12 @@ func TestIntegrationAPIKey(t *testing.T) {
 			defer store.Close()
 			var stored storage.Span
 			require.Eventually(t, func() bool {
-				stored, err = store.GetSpan(ctx, sp.TraceID().String(), sp.SpanID().String())
+				stored, err = store.GetSpan(ctx, storage.AllProjects(), sp.TraceID().String(), sp.SpanID().String())
 				return err == nil
 			}, 15*time.Second, 100*time.Millisecond, "the keyed span is stored")
 			assert.Contains(t, stored.Resource, `"agenttrace.project":"a"`)
-			_, err = store.GetSpan(ctx, unkeyed.TraceID().String(), unkeyed.SpanID().String())
+			assert.Equal(t, "a", stored.Project)
+			_, err = store.GetSpan(ctx, storage.AllProjects(), unkeyed.TraceID().String(), unkeyed.SpanID().String())
 			assert.Error(t, err, "a span sent without a key must not be stored")
 		})
 	}

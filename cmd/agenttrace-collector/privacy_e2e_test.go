@@ -31,11 +31,16 @@ func startPrivacyStack(t *testing.T, privacyYAML string) *stack {
 	s := &stack{
 		db:   filepath.Join(dir, "agenttrace.db"),
 		http: fmt.Sprintf("127.0.0.1:%d", freePort(t, "tcp")),
+		grpc: fmt.Sprintf("127.0.0.1:%d", freePort(t, "tcp")),
+		udp:  fmt.Sprintf("127.0.0.1:%d", freePort(t, "udp")),
 	}
 	cfg := fmt.Sprintf(`
 receivers:
   agenttrace:
     http: {endpoint: %q}
+    # every transport on a free port: the defaults (4320/4322) may be taken
+    grpc: {endpoint: %q}
+    udp: {endpoint: %q}
 processors:
   tokencost:
   reasoningchain:
@@ -49,7 +54,7 @@ service:
       receivers: [agenttrace]
       processors: [tokencost, reasoningchain, privacy]
       exporters: [sqlite]
-`, s.http, privacyYAML, s.db)
+`, s.http, s.grpc, s.udp, privacyYAML, s.db)
 	path := filepath.Join(dir, "config.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
 	set := distribution.Settings(components)

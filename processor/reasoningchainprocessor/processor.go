@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,12 +35,20 @@ type chainProcessor struct {
 	expiry   expiryQueue
 	buffered int // spans in traces
 	seq      uint64
+	jnext    uint64 // next journal entry
 	// Copies of buffered and len(traces) for the telemetry callback, which
 	// must not take mu.
 	bufferedSpans, bufferedTraces atomic.Int64
 	emitted                       *lru[pcommon.TraceID, *chainState]
 	analyzer                      *analyzer
 	stopped                       bool
+
+	// journal, when storage is configured, holds every batch with buffered
+	// spans until its traces are emitted; refs counts, per entry, the
+	// buffered traces it still feeds (under mu).
+	journal *journal
+	refs    map[uint64]int
+	id      component.ID
 
 	startOnce    sync.Once
 	shutdownOnce sync.Once
@@ -59,6 +68,8 @@ type traceBuffer struct {
 	seq      uint64 // arrival order, to break deadline ties
 	rootDone bool
 	heapIdx  int
+	// journal entries holding this trace's spans, each once.
+	journal []uint64
 }
 
 func newProcessor(set processor.Settings, cfg *Config, next consumer.Traces) (*chainProcessor, error) {
@@ -70,6 +81,8 @@ func newProcessor(set processor.Settings, cfg *Config, next consumer.Traces) (*c
 		emitted:  newLRU[pcommon.TraceID, *chainState](cfg.MaxEmittedTraces),
 		analyzer: newAnalyzer(cfg),
 		done:     make(chan struct{}),
+		refs:     make(map[uint64]int),
+		id:       set.ID,
 	}
 	tel, err := newTelemetry(set.TelemetrySettings, p.bufferedCounts)
 	if err != nil {
@@ -84,12 +97,48 @@ func (p *chainProcessor) Capabilities() consumer.Capabilities {
 	return consumer.Capabilities{MutatesData: true}
 }
 
-// Start starts the goroutine that emits expired traces.
-func (p *chainProcessor) Start(context.Context, component.Host) error {
+// Start opens the journal (when storage is configured) and replays what a
+// previous run left in it, then starts the goroutine that emits expired
+// traces.
+func (p *chainProcessor) Start(ctx context.Context, host component.Host) error {
+	var err error
 	p.startOnce.Do(func() {
+		if p.cfg.Storage != nil {
+			if err = p.openJournal(ctx, host); err != nil {
+				return
+			}
+		}
 		p.wg.Add(1)
 		go p.run(p.cfg.tick())
 	})
+	return err
+}
+
+func (p *chainProcessor) openJournal(ctx context.Context, host component.Host) error {
+	j, err := openJournal(ctx, host, *p.cfg.Storage, p.id)
+	if err != nil {
+		return err
+	}
+	entries, lerr := j.load(ctx)
+	if lerr != nil {
+		p.logger.Warn("Journal had entries that cannot be replayed", zap.Error(lerr))
+	}
+	p.journal = j
+	p.mu.Lock()
+	p.jnext = j.next
+	p.mu.Unlock()
+	spans := 0
+	for _, e := range entries {
+		spans += e.td.SpanCount()
+		if err := p.consume(ctx, e.td, e.seq, true); err != nil {
+			// Left in the journal: the next start replays it.
+			p.logger.Warn("Replaying a journal entry failed", zap.Uint64("entry", e.seq), zap.Error(err))
+		}
+	}
+	if len(entries) > 0 {
+		p.logger.Info("Replayed spans buffered before the last stop",
+			zap.Int("batches", len(entries)), zap.Int("spans", spans))
+	}
 	return nil
 }
 
@@ -104,9 +153,13 @@ func (p *chainProcessor) Shutdown(ctx context.Context) error {
 		p.wg.Wait()
 		p.mu.Lock()
 		p.stopped = true
-		out := p.collect(func(*traceBuffer) bool { return true }, reasonShutdown)
+		out, seqs := p.collect(func(*traceBuffer) bool { return true }, reasonShutdown)
 		p.mu.Unlock()
-		p.shutdownErr = errors.Join(p.send(ctx, out), p.tel.shutdown())
+		err := p.send(ctx, out)
+		if err == nil {
+			p.release(ctx, seqs)
+		}
+		p.shutdownErr = errors.Join(err, p.journal.close(ctx), p.tel.shutdown())
 	})
 	return p.shutdownErr
 }
@@ -132,19 +185,49 @@ func (p *chainProcessor) flushExpired(now time.Time) {
 		p.mu.Unlock()
 		return
 	}
-	out := p.collect(func(tb *traceBuffer) bool { return !tb.deadline.After(now) }, "")
+	out, seqs := p.collect(func(tb *traceBuffer) bool { return !tb.deadline.After(now) }, "")
 	p.mu.Unlock()
-	if err := p.send(context.Background(), out); err != nil {
-		p.logger.Warn("Next consumer refused annotated traces", zap.Error(err))
+	ctx := context.Background()
+	if err := p.send(ctx, out); err != nil {
+		// With a journal the spans stay in it and are replayed at the
+		// next start; without one they are lost (counted).
+		p.logger.Warn("Next consumer refused annotated traces", zap.Error(err), zap.Bool("journaled", p.journal != nil))
+		return
+	}
+	p.release(ctx, seqs)
+}
+
+// release drops one reference from each journal entry of seqs (one per
+// emitted trace) and deletes the entries no buffered trace needs any more.
+func (p *chainProcessor) release(ctx context.Context, seqs []uint64) {
+	if p.journal == nil || len(seqs) == 0 {
+		return
+	}
+	var dead []uint64
+	p.mu.Lock()
+	for _, s := range seqs {
+		if p.refs[s]--; p.refs[s] <= 0 {
+			delete(p.refs, s)
+			dead = append(dead, s)
+		}
+	}
+	p.mu.Unlock()
+	if err := p.journal.remove(ctx, dead); err != nil {
+		// Harmless but for disk space: leftovers are replayed once and
+		// stored once.
+		p.logger.Warn("Deleting journal entries failed", zap.Int("entries", len(dead)), zap.Error(err))
 	}
 }
 
 // collect removes the buffered traces selected by expired (taken in deadline
 // order, stopping at the first that is not), analyses and annotates them,
 // and returns them as one batch. reason "" means complete or max_hold by the
-// trace's root. Called with p.mu held.
-func (p *chainProcessor) collect(expired func(*traceBuffer) bool, reason string) ptrace.Traces {
+// trace's root. It also returns the journal entries of the collected traces
+// (one per trace and entry), to release once the batch is accepted. Called
+// with p.mu held.
+func (p *chainProcessor) collect(expired func(*traceBuffer) bool, reason string) (ptrace.Traces, []uint64) {
 	out := ptrace.NewTraces()
+	var seqs []uint64
 	ctx := context.Background()
 	for len(p.expiry) > 0 && expired(p.expiry[0]) {
 		tb := heap.Pop(&p.expiry).(*traceBuffer)
@@ -162,9 +245,10 @@ func (p *chainProcessor) collect(expired func(*traceBuffer) bool, reason string)
 		}
 		p.tel.emitted.Add(ctx, 1, p.tel.emittedBy[r])
 		tb.data.ResourceSpans().MoveAndAppendTo(out.ResourceSpans())
+		seqs = append(seqs, tb.journal...)
 	}
 	p.publishCounts()
-	return out
+	return out, seqs
 }
 
 func (p *chainProcessor) send(ctx context.Context, td ptrace.Traces) error {
@@ -193,7 +277,17 @@ func (p *chainProcessor) publishCounts() {
 // rest at once: running spans (span-start events) and session records
 // unchanged, spans over a limit unchanged (counted), and late spans annotated
 // relative to their already emitted trace.
+//
+// With a journal, a batch holding spans to buffer is written to it before
+// anything is buffered; if that write fails the batch is refused
+// (retryable) and nothing is kept.
 func (p *chainProcessor) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+	return p.consume(ctx, td, 0, false)
+}
+
+// consume is ConsumeTraces; replayed is set for a batch read back from the
+// journal under entry seq (it is not written again).
+func (p *chainProcessor) consume(ctx context.Context, td ptrace.Traces, seq uint64, replayed bool) error {
 	n := td.SpanCount()
 	if n == 0 {
 		return p.next.ConsumeTraces(ctx, td)
@@ -223,10 +317,27 @@ func (p *chainProcessor) ConsumeTraces(ctx context.Context, td ptrace.Traces) er
 		}
 	}
 
+	journaled := replayed
+	if p.journal != nil && !replayed && slices.ContainsFunc(recs, func(r spanRec) bool { return r.typ != "" }) {
+		p.mu.Lock()
+		seq = p.jnext
+		p.jnext++
+		p.mu.Unlock()
+		if err := p.journal.write(ctx, seq, td); err != nil {
+			p.tel.journalErrors.Add(ctx, int64(n))
+			return err
+		}
+		journaled = true
+	}
+
 	p.mu.Lock()
 	if p.stopped {
 		p.mu.Unlock()
-		return p.next.ConsumeTraces(ctx, td)
+		err := p.next.ConsumeTraces(ctx, td)
+		if journaled && err == nil {
+			p.dropEntry(ctx, seq)
+		}
+		return err
 	}
 	now := time.Now()
 	var (
@@ -292,6 +403,10 @@ func (p *chainProcessor) ConsumeTraces(ctx context.Context, td ptrace.Traces) er
 				rec := recs[idx]
 				rec.span = d
 				tb.spans = append(tb.spans, rec)
+				if journaled && (len(tb.journal) == 0 || tb.journal[len(tb.journal)-1] != seq) {
+					tb.journal = append(tb.journal, seq)
+					p.refs[seq]++
+				}
 				p.buffered++
 				moved++
 				if rec.parent.IsEmpty() && !tb.rootDone {
@@ -315,6 +430,9 @@ func (p *chainProcessor) ConsumeTraces(ctx context.Context, td ptrace.Traces) er
 		p.tel.countFlags(ctx, p.analyzer.analyze(st, group))
 		lateCount += len(group)
 	}
+	// An entry none of whose spans were buffered (all late or over a
+	// limit) is not needed once the rest is forwarded.
+	unreferenced := journaled && p.refs[seq] == 0
 	p.publishCounts()
 	p.mu.Unlock()
 
@@ -333,7 +451,18 @@ func (p *chainProcessor) ConsumeTraces(ctx context.Context, td ptrace.Traces) er
 			return rs.ScopeSpans().Len() == 0
 		})
 	}
-	return p.next.ConsumeTraces(ctx, td)
+	err := p.next.ConsumeTraces(ctx, td)
+	if unreferenced && err == nil {
+		p.dropEntry(ctx, seq)
+	}
+	return err
+}
+
+// dropEntry deletes a journal entry that no buffered trace refers to.
+func (p *chainProcessor) dropEntry(ctx context.Context, seq uint64) {
+	if err := p.journal.remove(ctx, []uint64{seq}); err != nil {
+		p.logger.Warn("Deleting a journal entry failed", zap.Uint64("entry", seq), zap.Error(err))
+	}
 }
 
 // expiryQueue orders buffered traces by deadline (container/heap).

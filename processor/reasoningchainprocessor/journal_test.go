@@ -2,6 +2,8 @@ package reasoningchainprocessor
 
 import (
 	"context"
+	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -9,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/extension/extensiontest"
@@ -203,4 +206,85 @@ func BenchmarkReasoningChainJournal(b *testing.B) {
 	b.StopTimer()
 	require.NoError(b, p.Shutdown(context.Background()))
 	require.NoError(b, host.ext.Shutdown(context.Background()))
+}
+
+// refusingSink refuses while refuse is set, with a retryable error (as a
+// full exporter queue does) or a permanent one.
+type refusingSink struct {
+	consumertest.TracesSink
+	refuse    atomic.Bool
+	permanent bool
+	calls     atomic.Int64
+}
+
+func (s *refusingSink) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+	s.calls.Add(1)
+	if s.refuse.Load() {
+		if s.permanent {
+			return consumererror.NewPermanent(errors.New("bad data"))
+		}
+		return errors.New("sending queue is full")
+	}
+	return s.TracesSink.ConsumeTraces(ctx, td)
+}
+
+// TestEmissionRetriedWhileRefused: emitted traces the next consumer refuses
+// with a retryable error are retried until accepted, not dropped; while
+// they wait they count against max_buffered_spans, so new spans pass
+// through and get the refusal back (backpressure reaches the client).
+func TestEmissionRetriedWhileRefused(t *testing.T) {
+	cfg := testConfig()
+	cfg.CompletionWindow, cfg.MaxHold = 10*time.Millisecond, 10*time.Millisecond
+	cfg.MaxBufferedSpans = 3
+	sink := &refusingSink{}
+	sink.refuse.Store(true)
+	p, err := newProcessor(processortest.NewNopSettings(componentType), cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, p.Start(context.Background(), componenttest.NewNopHost()))
+	consume(t, p, batch(1, "agent", sp{id: 1, name: "root", start: 0, end: 10}, sp{id: 2, parent: 1, name: "a", start: 0, end: 5},
+		sp{id: 3, parent: 1, name: "b", start: 0, end: 5}))
+	require.Eventually(t, func() bool { return p.pending.Load() == 3 && sink.calls.Load() >= 3 }, 5*time.Second, time.Millisecond,
+		"emitted, refused, retried")
+	// The buffer is taken by the pending spans: this batch passes through
+	// and meets the refusal.
+	err = p.ConsumeTraces(context.Background(), batch(2, "agent", sp{id: 1, name: "root", start: 0, end: 10}))
+	require.ErrorContains(t, err, "sending queue is full")
+	sink.refuse.Store(false)
+	require.Eventually(t, func() bool { return sink.SpanCount() == 3 }, 5*time.Second, 5*time.Millisecond)
+	require.NoError(t, p.Shutdown(context.Background()))
+	require.Equal(t, 3, sink.SpanCount(), "every acknowledged span delivered once")
+}
+
+// TestEmissionRefusedAtShutdown: traces still refused when the processor
+// stops are forwarded by Shutdown.
+func TestEmissionRefusedAtShutdown(t *testing.T) {
+	cfg := testConfig()
+	cfg.CompletionWindow, cfg.MaxHold = 10*time.Millisecond, 10*time.Millisecond
+	sink := &refusingSink{}
+	sink.refuse.Store(true)
+	p, err := newProcessor(processortest.NewNopSettings(componentType), cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, p.Start(context.Background(), componenttest.NewNopHost()))
+	consume(t, p, batch(1, "agent", sp{id: 1, name: "root", start: 0, end: 10}))
+	require.Eventually(t, func() bool { return sink.calls.Load() >= 2 }, 5*time.Second, time.Millisecond)
+	sink.refuse.Store(false)
+	require.NoError(t, p.Shutdown(context.Background()))
+	require.Equal(t, 1, sink.SpanCount())
+}
+
+func TestEmissionPermanentErrorDropped(t *testing.T) {
+	cfg := testConfig()
+	cfg.CompletionWindow, cfg.MaxHold = 10*time.Millisecond, 10*time.Millisecond
+	sink := &refusingSink{permanent: true}
+	sink.refuse.Store(true)
+	p, err := newProcessor(processortest.NewNopSettings(componentType), cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, p.Start(context.Background(), componenttest.NewNopHost()))
+	consume(t, p, batch(1, "agent", sp{id: 1, name: "root", start: 0, end: 10}))
+	require.Eventually(t, func() bool { return sink.calls.Load() == 1 }, 5*time.Second, time.Millisecond)
+	time.Sleep(100 * time.Millisecond) // a retry would come within 50ms
+	sink.refuse.Store(false)
+	require.NoError(t, p.Shutdown(context.Background()))
+	require.EqualValues(t, 1, sink.calls.Load(), "a permanent refusal is not retried")
+	require.Zero(t, sink.SpanCount())
 }

@@ -11,6 +11,7 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor"
@@ -36,6 +37,10 @@ type chainProcessor struct {
 	buffered int // spans in traces
 	seq      uint64
 	jnext    uint64 // next journal entry
+	// pending counts emitted spans not yet accepted downstream; unsent
+	// holds them if shutdown interrupts the retries (under mu).
+	pending atomic.Int64
+	unsent  []unsentBatch
 	// Copies of buffered and len(traces) for the telemetry callback, which
 	// must not take mu.
 	bufferedSpans, bufferedTraces atomic.Int64
@@ -154,6 +159,11 @@ func (p *chainProcessor) Shutdown(ctx context.Context) error {
 		p.mu.Lock()
 		p.stopped = true
 		out, seqs := p.collect(func(*traceBuffer) bool { return true }, reasonShutdown)
+		for _, u := range p.unsent {
+			u.td.ResourceSpans().MoveAndAppendTo(out.ResourceSpans())
+			seqs = append(seqs, u.seqs...)
+		}
+		p.unsent = nil
 		p.mu.Unlock()
 		err := p.send(ctx, out)
 		if err == nil {
@@ -187,14 +197,55 @@ func (p *chainProcessor) flushExpired(now time.Time) {
 	}
 	out, seqs := p.collect(func(tb *traceBuffer) bool { return !tb.deadline.After(now) }, "")
 	p.mu.Unlock()
-	ctx := context.Background()
-	if err := p.send(ctx, out); err != nil {
-		// With a journal the spans stay in it and are replayed at the
-		// next start; without one they are lost (counted).
-		p.logger.Warn("Next consumer refused annotated traces", zap.Error(err), zap.Bool("journaled", p.journal != nil))
+	p.deliver(out, seqs)
+}
+
+// deliver forwards emitted traces, retrying while the next consumer
+// refuses them with a retryable error (a full exporter queue, the memory
+// limiter): acknowledged spans are never dropped for backpressure. While it
+// retries, the spans count against max_buffered_spans, so new spans pass
+// through to the refusing consumer and the refusal reaches the client. A
+// permanent error drops the batch (counted). At shutdown the batch is left
+// for Shutdown to forward.
+func (p *chainProcessor) deliver(out ptrace.Traces, seqs []uint64) {
+	n := out.SpanCount()
+	if n == 0 {
 		return
 	}
-	p.release(ctx, seqs)
+	p.pending.Add(int64(n))
+	defer p.pending.Add(-int64(n))
+	ctx := context.Background()
+	backoff := 50 * time.Millisecond
+	for {
+		err := p.send(ctx, out)
+		switch {
+		case err == nil:
+			p.release(ctx, seqs)
+			return
+		case consumererror.IsPermanent(err):
+			p.logger.Error("Next consumer rejected annotated traces permanently; dropped", zap.Int("spans", n), zap.Error(err))
+			p.release(ctx, seqs)
+			return
+		}
+		p.logger.Warn("Next consumer refused annotated traces; retrying", zap.Int("spans", n),
+			zap.Duration("backoff", backoff), zap.Error(err))
+		select {
+		case <-p.done:
+			p.mu.Lock()
+			p.unsent = append(p.unsent, unsentBatch{td: out, seqs: seqs})
+			p.mu.Unlock()
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, time.Second)
+	}
+}
+
+// unsentBatch is emitted traces the next consumer had not accepted when
+// the processor began to shut down.
+type unsentBatch struct {
+	td   ptrace.Traces
+	seqs []uint64
 }
 
 // release drops one reference from each journal entry of seqs (one per
@@ -379,7 +430,7 @@ func (p *chainProcessor) consume(ctx context.Context, td ptrace.Traces, seq uint
 				case tb != nil && len(tb.spans) >= p.cfg.MaxSpansPerTrace:
 					overflow[reasonMaxSpansPerTrace]++
 					return false
-				case p.buffered >= p.cfg.MaxBufferedSpans:
+				case p.buffered+int(p.pending.Load()) >= p.cfg.MaxBufferedSpans:
 					overflow[reasonMaxBufferedSpans]++
 					return false
 				case tb == nil:

@@ -33,7 +33,7 @@ import (
 )
 
 // startStackConfig runs the distribution in-process with the given config.
-func startStackConfig(t *testing.T, cfg string) *stack {
+func startStackConfig(t testing.TB, cfg string) *stack {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "config.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))

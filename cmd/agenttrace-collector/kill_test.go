@@ -114,7 +114,7 @@ func tail(path string) string {
 
 // storedSpans reads the ids ("trace/span") of every span in the SQLite file
 // and how many rows hold a span id already seen.
-func storedSpans(t *testing.T, db string) (ids map[string]bool, duplicates int) {
+func storedSpans(t testing.TB, db string) (ids map[string]bool, duplicates int) {
 	t.Helper()
 	conn, err := sql.Open("sqlite", "file:"+db+"?mode=ro&_pragma=busy_timeout(5000)")
 	require.NoError(t, err)

@@ -3,6 +3,7 @@ package reasoningchainprocessor
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -287,4 +288,41 @@ func TestEmissionPermanentErrorDropped(t *testing.T) {
 	require.NoError(t, p.Shutdown(context.Background()))
 	require.EqualValues(t, 1, sink.calls.Load(), "a permanent refusal is not retried")
 	require.Zero(t, sink.SpanCount())
+}
+
+// chunkSink records the span count of each call.
+type chunkSink struct {
+	consumertest.TracesSink
+	mu    sync.Mutex
+	sizes []int
+}
+
+func (s *chunkSink) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+	s.mu.Lock()
+	s.sizes = append(s.sizes, td.SpanCount())
+	s.mu.Unlock()
+	return s.TracesSink.ConsumeTraces(ctx, td)
+}
+
+// TestEmissionChunked: thousands of traces expiring in the same tick leave
+// in chunks an exporter queue can take (a request larger than the queue is
+// refused forever), and all of them arrive.
+func TestEmissionChunked(t *testing.T) {
+	cfg := testConfig()
+	sink := &chunkSink{}
+	p, err := newProcessor(processortest.NewNopSettings(componentType), cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, p.Start(context.Background(), componenttest.NewNopHost()))
+	td := ptrace.NewTraces()
+	for tr := 1; tr <= 1500; tr++ {
+		addSpans(td, tr, "agent", sp{id: 1, name: "root", start: 0, end: 10}, sp{id: 2, parent: 1, name: "c", start: 1, end: 2})
+	}
+	consume(t, p, td)
+	p.flushExpired(time.Now().Add(2 * time.Hour))
+	require.Equal(t, 3000, sink.SpanCount())
+	for _, n := range sink.sizes {
+		require.LessOrEqual(t, n, emitChunkSpans)
+	}
+	require.Len(t, sink.sizes, 3)
+	require.NoError(t, p.Shutdown(context.Background()))
 }

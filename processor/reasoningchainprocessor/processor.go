@@ -200,13 +200,19 @@ func (p *chainProcessor) flushExpired(now time.Time) {
 	p.deliver(out, seqs)
 }
 
-// deliver forwards emitted traces, retrying while the next consumer
-// refuses them with a retryable error (a full exporter queue, the memory
-// limiter): acknowledged spans are never dropped for backpressure. While it
-// retries, the spans count against max_buffered_spans, so new spans pass
-// through to the refusing consumer and the refusal reaches the client. A
-// permanent error drops the batch (counted). At shutdown the batch is left
-// for Shutdown to forward.
+// emitChunkSpans bounds the spans forwarded in one call: everything that
+// expires in one tick can be far more than an exporter queue takes in one
+// request (a queue refuses a request larger than itself, forever).
+const emitChunkSpans = 1000
+
+// deliver forwards emitted traces in chunks of about emitChunkSpans (whole
+// traces), retrying each while the next consumer refuses it with a
+// retryable error (a full exporter queue, the memory limiter):
+// acknowledged spans are never dropped for backpressure. While it retries,
+// the spans count against max_buffered_spans, so new spans pass through to
+// the refusing consumer and the refusal reaches the client. A permanent
+// error drops the chunk (counted). At shutdown what is left goes to
+// Shutdown to forward.
 func (p *chainProcessor) deliver(out ptrace.Traces, seqs []uint64) {
 	n := out.SpanCount()
 	if n == 0 {
@@ -215,30 +221,71 @@ func (p *chainProcessor) deliver(out ptrace.Traces, seqs []uint64) {
 	p.pending.Add(int64(n))
 	defer p.pending.Add(-int64(n))
 	ctx := context.Background()
-	backoff := 50 * time.Millisecond
-	for {
-		err := p.send(ctx, out)
-		switch {
-		case err == nil:
-			p.release(ctx, seqs)
-			return
-		case consumererror.IsPermanent(err):
-			p.logger.Error("Next consumer rejected annotated traces permanently; dropped", zap.Int("spans", n), zap.Error(err))
-			p.release(ctx, seqs)
+	chunks := splitTraces(out, emitChunkSpans)
+	for i, c := range chunks {
+		if !p.deliverChunk(ctx, c) {
+			rest := ptrace.NewTraces()
+			for _, r := range chunks[i:] {
+				r.ResourceSpans().MoveAndAppendTo(rest.ResourceSpans())
+			}
+			p.mu.Lock()
+			p.unsent = append(p.unsent, unsentBatch{td: rest, seqs: seqs})
+			p.mu.Unlock()
 			return
 		}
-		p.logger.Warn("Next consumer refused annotated traces; retrying", zap.Int("spans", n),
+	}
+	p.release(ctx, seqs)
+}
+
+// deliverChunk sends td until it is accepted or permanently refused (true),
+// or the processor shuts down (false).
+func (p *chainProcessor) deliverChunk(ctx context.Context, td ptrace.Traces) bool {
+	backoff := 50 * time.Millisecond
+	for {
+		err := p.send(ctx, td)
+		switch {
+		case err == nil:
+			return true
+		case consumererror.IsPermanent(err):
+			p.logger.Error("Next consumer rejected annotated traces permanently; dropped",
+				zap.Int("spans", td.SpanCount()), zap.Error(err))
+			return true
+		}
+		p.logger.Warn("Next consumer refused annotated traces; retrying", zap.Int("spans", td.SpanCount()),
 			zap.Duration("backoff", backoff), zap.Error(err))
 		select {
 		case <-p.done:
-			p.mu.Lock()
-			p.unsent = append(p.unsent, unsentBatch{td: out, seqs: seqs})
-			p.mu.Unlock()
-			return
+			return false
 		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, time.Second)
 	}
+}
+
+// splitTraces moves td's resource spans (each holds spans of one trace)
+// into batches of at least max spans, the last one smaller.
+func splitTraces(td ptrace.Traces, max int) []ptrace.Traces {
+	if td.SpanCount() <= max {
+		return []ptrace.Traces{td}
+	}
+	var out []ptrace.Traces
+	cur, n := ptrace.NewTraces(), 0
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		rs := rss.At(i)
+		for j := 0; j < rs.ScopeSpans().Len(); j++ {
+			n += rs.ScopeSpans().At(j).Spans().Len()
+		}
+		rs.MoveTo(cur.ResourceSpans().AppendEmpty())
+		if n >= max {
+			out = append(out, cur)
+			cur, n = ptrace.NewTraces(), 0
+		}
+	}
+	if n > 0 {
+		out = append(out, cur)
+	}
+	return out
 }
 
 // unsentBatch is emitted traces the next consumer had not accepted when

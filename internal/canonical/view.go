@@ -524,6 +524,11 @@ func typeFromTraceloop(kind, requestType string) SpanType {
 // buckets add up to the total wins. Without a total, an input count smaller
 // than the cache counts is taken as raw (uncached) input, and an output
 // count smaller than the reasoning count as text-only output.
+// MaxTokenCount bounds a believable token count in one bucket (about 10^15).
+// Larger counts are ignored like negative ones: summing buckets must not
+// overflow int64 and a cost must stay finite.
+const MaxTokenCount = 1 << 50
+
 func (r *raw) tokens() Tokens {
 	for _, c := range [...]*int64{
 		&r.exIn, &r.exCacheRead, &r.exCW5, &r.exCW1h, &r.exOut, &r.exReason,

@@ -27,7 +27,6 @@ func FromTraces(td ptrace.Traces) Batch {
 				sp := spans.At(k)
 				var s Span
 				canonical.Read(&s.Span, sp, rs.Resource())
-				canonical.Sanitize(&s.Span)
 				if s.SessionRecord {
 					if s.SessionID != "" {
 						b.Sessions = append(b.Sessions, sessionEvent(&s.Span, sp))

@@ -8,22 +8,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
-func TestCleanText(t *testing.T) {
-	for in, want := range map[string]string{
-		"plain":            "plain",
-		"":                 "",
-		"a\x00b":           "ab",
-		"bad\xff\xfe name": "bad\uFFFD\uFFFD name",
-		"ok é 世界":          "ok é 世界",
-		"\x00\xff":         "\uFFFD",
-	} {
-		assert.Equal(t, want, CleanText(in), "%q", in)
-	}
-	s := &Span{Name: "n\x00", Prompt: "p\xff", Tags: []string{"t\x00"}, SessionEvent: "end"}
-	Sanitize(s)
-	assert.Equal(t, &Span{Name: "n", Prompt: "p\uFFFD", Tags: []string{"t"}, SessionEvent: "end"}, s)
-}
-
 // TestReadTokensImplausible: counts beyond MaxTokenCount are ignored like
 // negative ones, so sums cannot overflow and costs stay finite.
 func TestReadTokensImplausible(t *testing.T) {

@@ -21,7 +21,17 @@ import (
 	atv1 "github.com/agenttrace/agenttrace/proto/agenttrace/v1"
 )
 
-// buildCollector builds this command into dir once per test binary run.
+// TestMain removes the collector binary the fault tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildPath != "" {
+		_ = os.RemoveAll(filepath.Dir(buildPath))
+	}
+	os.Exit(code)
+}
+
+// collectorBinary builds this command into a temporary directory once per
+// test binary run.
 var (
 	buildOnce sync.Once
 	buildPath string

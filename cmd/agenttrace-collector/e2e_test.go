@@ -25,7 +25,7 @@ import (
 	atv1 "github.com/agenttrace/agenttrace/proto/agenttrace/v1"
 )
 
-func freePort(t *testing.T, network string) int {
+func freePort(t testing.TB, network string) int {
 	t.Helper()
 	if network == "udp" {
 		c, err := net.ListenPacket("udp", "127.0.0.1:0")

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
+	"modernc.org/sqlite"
 
 	"github.com/agenttrace/agenttrace/internal/storage"
 	"github.com/agenttrace/agenttrace/internal/storage/sqlitestore"
@@ -58,11 +59,27 @@ func (e *sqliteExporter) push(ctx context.Context, td ptrace.Traces) error {
 	if isPermanent(err) {
 		return consumererror.NewPermanent(fmt.Errorf("sqlite exporter: %d spans rejected: %w", len(b.Spans), err))
 	}
-	if strings.Contains(err.Error(), "SQLITE_FULL") || strings.Contains(err.Error(), "disk is full") {
-		e.log.Error("SQLite store: disk full; retrying — free space on the volume holding the store",
-			zap.String("path", e.cfg.Path), zap.Int("spans", len(b.Spans)))
+	if isFull(err) {
+		// Retryable: the batch stays queued and is written once space is
+		// freed. The message names the file so the operator knows where.
+		err = fmt.Errorf("SQLite database is full: %s (free space on its volume; %d spans stay queued and are retried): %w",
+			e.cfg.Path, len(b.Spans), err)
+		e.log.Error("Writing to the SQLite store failed", zap.Error(err))
 	}
 	return err // retryable: busy database, full disk, I/O error
+}
+
+// sqliteFull is SQLITE_FULL, the primary result code of a write that found
+// no space (the disk, or the database's max_page_count).
+const sqliteFull = 13
+
+// isFull reports a write that failed for lack of space.
+func isFull(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code()&0xff == sqliteFull
+	}
+	return strings.Contains(err.Error(), "SQLITE_FULL") || strings.Contains(err.Error(), "disk is full")
 }
 
 // isPermanent reports errors that retrying the same batch cannot fix.

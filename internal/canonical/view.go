@@ -524,7 +524,23 @@ func typeFromTraceloop(kind, requestType string) SpanType {
 // buckets add up to the total wins. Without a total, an input count smaller
 // than the cache counts is taken as raw (uncached) input, and an output
 // count smaller than the reasoning count as text-only output.
+// MaxTokenCount bounds a believable token count in one bucket (about 10^15).
+// Larger counts are ignored like negative ones: summing buckets must not
+// overflow int64 and a cost must stay finite.
+const MaxTokenCount = 1 << 50
+
 func (r *raw) tokens() Tokens {
+	for _, c := range [...]*int64{
+		&r.exIn, &r.exCacheRead, &r.exCW5, &r.exCW1h, &r.exOut, &r.exReason,
+		&r.inTotal, &r.promptTotal, &r.oiPrompt, &r.outTotal, &r.complTotal, &r.oiCompl,
+		&r.cacheRead, &r.tlCacheRead, &r.oiCacheRead, &r.cacheWrite, &r.tlCacheWrite, &r.oiCacheWrite,
+		&r.cacheWrite1h, &r.cacheWriteAlt, &r.reasoning, &r.tlReasoning, &r.tlReasoning2, &r.oiReasoning,
+		&r.total, &r.tlTotal, &r.oiTotal,
+	} {
+		if *c > MaxTokenCount { // not a real count: ignored, as a negative one is
+			*c = -1
+		}
+	}
 	if r.exIn >= 0 || r.exOut >= 0 || r.exCacheRead >= 0 || r.exCW5 >= 0 || r.exCW1h >= 0 || r.exReason >= 0 {
 		return Tokens{
 			Input: pos(r.exIn), CacheRead: pos(r.exCacheRead), CacheWrite5m: pos(r.exCW5),

@@ -33,6 +33,11 @@ type Config struct {
 	// MaxSessions bounds the sessions whose running totals are kept for the
 	// session budgets (least recently used are forgotten).
 	MaxSessions int `mapstructure:"max_sessions"`
+	// Storage names a storage extension (file_storage) that journals every
+	// batch holding buffered spans until its traces are emitted, so spans
+	// acknowledged upstream survive a crash. Unset: buffered spans live in
+	// memory only.
+	Storage *component.ID `mapstructure:"storage"`
 
 	Loop          LoopConfig          `mapstructure:"loop"`
 	ErrorCascade  ErrorCascadeConfig  `mapstructure:"error_cascade"`

@@ -99,7 +99,7 @@ func TestLateSpanCompletesLoop(t *testing.T) {
 // their deadlines passed.
 func (p *chainProcessor) flushAllLocked(t *testing.T) {
 	t.Helper()
-	out := p.collect(func(*traceBuffer) bool { return true }, reasonComplete)
+	out, _ := p.collect(func(*traceBuffer) bool { return true }, reasonComplete)
 	if err := p.next.ConsumeTraces(context.Background(), out); err != nil {
 		t.Fatal(err)
 	}

@@ -4,12 +4,14 @@ import (
 	"container/heap"
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor"
@@ -34,12 +36,24 @@ type chainProcessor struct {
 	expiry   expiryQueue
 	buffered int // spans in traces
 	seq      uint64
+	jnext    uint64 // next journal entry
+	// pending counts emitted spans not yet accepted downstream; unsent
+	// holds them if shutdown interrupts the retries (under mu).
+	pending atomic.Int64
+	unsent  []unsentBatch
 	// Copies of buffered and len(traces) for the telemetry callback, which
 	// must not take mu.
 	bufferedSpans, bufferedTraces atomic.Int64
 	emitted                       *lru[pcommon.TraceID, *chainState]
 	analyzer                      *analyzer
 	stopped                       bool
+
+	// journal, when storage is configured, holds every batch with buffered
+	// spans until its traces are emitted; refs counts, per entry, the
+	// buffered traces it still feeds (under mu).
+	journal *journal
+	refs    map[uint64]int
+	id      component.ID
 
 	startOnce    sync.Once
 	shutdownOnce sync.Once
@@ -59,6 +73,8 @@ type traceBuffer struct {
 	seq      uint64 // arrival order, to break deadline ties
 	rootDone bool
 	heapIdx  int
+	// journal entries holding this trace's spans, each once.
+	journal []uint64
 }
 
 func newProcessor(set processor.Settings, cfg *Config, next consumer.Traces) (*chainProcessor, error) {
@@ -70,6 +86,8 @@ func newProcessor(set processor.Settings, cfg *Config, next consumer.Traces) (*c
 		emitted:  newLRU[pcommon.TraceID, *chainState](cfg.MaxEmittedTraces),
 		analyzer: newAnalyzer(cfg),
 		done:     make(chan struct{}),
+		refs:     make(map[uint64]int),
+		id:       set.ID,
 	}
 	tel, err := newTelemetry(set.TelemetrySettings, p.bufferedCounts)
 	if err != nil {
@@ -84,12 +102,48 @@ func (p *chainProcessor) Capabilities() consumer.Capabilities {
 	return consumer.Capabilities{MutatesData: true}
 }
 
-// Start starts the goroutine that emits expired traces.
-func (p *chainProcessor) Start(context.Context, component.Host) error {
+// Start opens the journal (when storage is configured) and replays what a
+// previous run left in it, then starts the goroutine that emits expired
+// traces.
+func (p *chainProcessor) Start(ctx context.Context, host component.Host) error {
+	var err error
 	p.startOnce.Do(func() {
+		if p.cfg.Storage != nil {
+			if err = p.openJournal(ctx, host); err != nil {
+				return
+			}
+		}
 		p.wg.Add(1)
 		go p.run(p.cfg.tick())
 	})
+	return err
+}
+
+func (p *chainProcessor) openJournal(ctx context.Context, host component.Host) error {
+	j, err := openJournal(ctx, host, *p.cfg.Storage, p.id)
+	if err != nil {
+		return err
+	}
+	entries, lerr := j.load(ctx)
+	if lerr != nil {
+		p.logger.Warn("Journal had entries that cannot be replayed", zap.Error(lerr))
+	}
+	p.journal = j
+	p.mu.Lock()
+	p.jnext = j.next
+	p.mu.Unlock()
+	spans := 0
+	for _, e := range entries {
+		spans += e.td.SpanCount()
+		if err := p.consume(ctx, e.td, e.seq, true); err != nil {
+			// Left in the journal: the next start replays it.
+			p.logger.Warn("Replaying a journal entry failed", zap.Uint64("entry", e.seq), zap.Error(err))
+		}
+	}
+	if len(entries) > 0 {
+		p.logger.Info("Replayed spans buffered before the last stop",
+			zap.Int("batches", len(entries)), zap.Int("spans", spans))
+	}
 	return nil
 }
 
@@ -104,9 +158,18 @@ func (p *chainProcessor) Shutdown(ctx context.Context) error {
 		p.wg.Wait()
 		p.mu.Lock()
 		p.stopped = true
-		out := p.collect(func(*traceBuffer) bool { return true }, reasonShutdown)
+		out, seqs := p.collect(func(*traceBuffer) bool { return true }, reasonShutdown)
+		for _, u := range p.unsent {
+			u.td.ResourceSpans().MoveAndAppendTo(out.ResourceSpans())
+			seqs = append(seqs, u.seqs...)
+		}
+		p.unsent = nil
 		p.mu.Unlock()
-		p.shutdownErr = errors.Join(p.send(ctx, out), p.tel.shutdown())
+		err := p.send(ctx, out)
+		if err == nil {
+			p.release(ctx, seqs)
+		}
+		p.shutdownErr = errors.Join(err, p.journal.close(ctx), p.tel.shutdown())
 	})
 	return p.shutdownErr
 }
@@ -132,19 +195,137 @@ func (p *chainProcessor) flushExpired(now time.Time) {
 		p.mu.Unlock()
 		return
 	}
-	out := p.collect(func(tb *traceBuffer) bool { return !tb.deadline.After(now) }, "")
+	out, seqs := p.collect(func(tb *traceBuffer) bool { return !tb.deadline.After(now) }, "")
 	p.mu.Unlock()
-	if err := p.send(context.Background(), out); err != nil {
-		p.logger.Warn("Next consumer refused annotated traces", zap.Error(err))
+	p.deliver(out, seqs)
+}
+
+// emitChunkSpans bounds the spans forwarded in one call: everything that
+// expires in one tick can be far more than an exporter queue takes in one
+// request (a queue refuses a request larger than itself, forever).
+const emitChunkSpans = 1000
+
+// deliver forwards emitted traces in chunks of about emitChunkSpans (whole
+// traces), retrying each while the next consumer refuses it with a
+// retryable error (a full exporter queue, the memory limiter):
+// acknowledged spans are never dropped for backpressure. While it retries,
+// the spans count against max_buffered_spans, so new spans pass through to
+// the refusing consumer and the refusal reaches the client. A permanent
+// error drops the chunk (counted). At shutdown what is left goes to
+// Shutdown to forward.
+func (p *chainProcessor) deliver(out ptrace.Traces, seqs []uint64) {
+	n := out.SpanCount()
+	if n == 0 {
+		return
+	}
+	p.pending.Add(int64(n))
+	defer p.pending.Add(-int64(n))
+	ctx := context.Background()
+	chunks := splitTraces(out, emitChunkSpans)
+	for i, c := range chunks {
+		if !p.deliverChunk(ctx, c) {
+			rest := ptrace.NewTraces()
+			for _, r := range chunks[i:] {
+				r.ResourceSpans().MoveAndAppendTo(rest.ResourceSpans())
+			}
+			p.mu.Lock()
+			p.unsent = append(p.unsent, unsentBatch{td: rest, seqs: seqs})
+			p.mu.Unlock()
+			return
+		}
+	}
+	p.release(ctx, seqs)
+}
+
+// deliverChunk sends td until it is accepted or permanently refused (true),
+// or the processor shuts down (false).
+func (p *chainProcessor) deliverChunk(ctx context.Context, td ptrace.Traces) bool {
+	backoff := 50 * time.Millisecond
+	for {
+		err := p.send(ctx, td)
+		switch {
+		case err == nil:
+			return true
+		case consumererror.IsPermanent(err):
+			p.logger.Error("Next consumer rejected annotated traces permanently; dropped",
+				zap.Int("spans", td.SpanCount()), zap.Error(err))
+			return true
+		}
+		p.logger.Warn("Next consumer refused annotated traces; retrying", zap.Int("spans", td.SpanCount()),
+			zap.Duration("backoff", backoff), zap.Error(err))
+		select {
+		case <-p.done:
+			return false
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, time.Second)
+	}
+}
+
+// splitTraces moves td's resource spans (each holds spans of one trace)
+// into batches of at least max spans, the last one smaller.
+func splitTraces(td ptrace.Traces, max int) []ptrace.Traces {
+	if td.SpanCount() <= max {
+		return []ptrace.Traces{td}
+	}
+	var out []ptrace.Traces
+	cur, n := ptrace.NewTraces(), 0
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		rs := rss.At(i)
+		for j := 0; j < rs.ScopeSpans().Len(); j++ {
+			n += rs.ScopeSpans().At(j).Spans().Len()
+		}
+		rs.MoveTo(cur.ResourceSpans().AppendEmpty())
+		if n >= max {
+			out = append(out, cur)
+			cur, n = ptrace.NewTraces(), 0
+		}
+	}
+	if n > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// unsentBatch is emitted traces the next consumer had not accepted when
+// the processor began to shut down.
+type unsentBatch struct {
+	td   ptrace.Traces
+	seqs []uint64
+}
+
+// release drops one reference from each journal entry of seqs (one per
+// emitted trace) and deletes the entries no buffered trace needs any more.
+func (p *chainProcessor) release(ctx context.Context, seqs []uint64) {
+	if p.journal == nil || len(seqs) == 0 {
+		return
+	}
+	var dead []uint64
+	p.mu.Lock()
+	for _, s := range seqs {
+		if p.refs[s]--; p.refs[s] <= 0 {
+			delete(p.refs, s)
+			dead = append(dead, s)
+		}
+	}
+	p.mu.Unlock()
+	if err := p.journal.remove(ctx, dead); err != nil {
+		// Harmless but for disk space: leftovers are replayed once and
+		// stored once.
+		p.logger.Warn("Deleting journal entries failed", zap.Int("entries", len(dead)), zap.Error(err))
 	}
 }
 
 // collect removes the buffered traces selected by expired (taken in deadline
 // order, stopping at the first that is not), analyses and annotates them,
 // and returns them as one batch. reason "" means complete or max_hold by the
-// trace's root. Called with p.mu held.
-func (p *chainProcessor) collect(expired func(*traceBuffer) bool, reason string) ptrace.Traces {
+// trace's root. It also returns the journal entries of the collected traces
+// (one per trace and entry), to release once the batch is accepted. Called
+// with p.mu held.
+func (p *chainProcessor) collect(expired func(*traceBuffer) bool, reason string) (ptrace.Traces, []uint64) {
 	out := ptrace.NewTraces()
+	var seqs []uint64
 	ctx := context.Background()
 	for len(p.expiry) > 0 && expired(p.expiry[0]) {
 		tb := heap.Pop(&p.expiry).(*traceBuffer)
@@ -162,9 +343,10 @@ func (p *chainProcessor) collect(expired func(*traceBuffer) bool, reason string)
 		}
 		p.tel.emitted.Add(ctx, 1, p.tel.emittedBy[r])
 		tb.data.ResourceSpans().MoveAndAppendTo(out.ResourceSpans())
+		seqs = append(seqs, tb.journal...)
 	}
 	p.publishCounts()
-	return out
+	return out, seqs
 }
 
 func (p *chainProcessor) send(ctx context.Context, td ptrace.Traces) error {
@@ -193,7 +375,17 @@ func (p *chainProcessor) publishCounts() {
 // rest at once: running spans (span-start events) and session records
 // unchanged, spans over a limit unchanged (counted), and late spans annotated
 // relative to their already emitted trace.
+//
+// With a journal, a batch holding spans to buffer is written to it before
+// anything is buffered; if that write fails the batch is refused
+// (retryable) and nothing is kept.
 func (p *chainProcessor) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+	return p.consume(ctx, td, 0, false)
+}
+
+// consume is ConsumeTraces; replayed is set for a batch read back from the
+// journal under entry seq (it is not written again).
+func (p *chainProcessor) consume(ctx context.Context, td ptrace.Traces, seq uint64, replayed bool) error {
 	n := td.SpanCount()
 	if n == 0 {
 		return p.next.ConsumeTraces(ctx, td)
@@ -223,10 +415,27 @@ func (p *chainProcessor) ConsumeTraces(ctx context.Context, td ptrace.Traces) er
 		}
 	}
 
+	journaled := replayed
+	if p.journal != nil && !replayed && slices.ContainsFunc(recs, func(r spanRec) bool { return r.typ != "" }) {
+		p.mu.Lock()
+		seq = p.jnext
+		p.jnext++
+		p.mu.Unlock()
+		if err := p.journal.write(ctx, seq, td); err != nil {
+			p.tel.journalErrors.Add(ctx, int64(n))
+			return err
+		}
+		journaled = true
+	}
+
 	p.mu.Lock()
 	if p.stopped {
 		p.mu.Unlock()
-		return p.next.ConsumeTraces(ctx, td)
+		err := p.next.ConsumeTraces(ctx, td)
+		if journaled && err == nil {
+			p.dropEntry(ctx, seq)
+		}
+		return err
 	}
 	now := time.Now()
 	var (
@@ -268,7 +477,7 @@ func (p *chainProcessor) ConsumeTraces(ctx context.Context, td ptrace.Traces) er
 				case tb != nil && len(tb.spans) >= p.cfg.MaxSpansPerTrace:
 					overflow[reasonMaxSpansPerTrace]++
 					return false
-				case p.buffered >= p.cfg.MaxBufferedSpans:
+				case p.buffered+int(p.pending.Load()) >= p.cfg.MaxBufferedSpans:
 					overflow[reasonMaxBufferedSpans]++
 					return false
 				case tb == nil:
@@ -292,6 +501,10 @@ func (p *chainProcessor) ConsumeTraces(ctx context.Context, td ptrace.Traces) er
 				rec := recs[idx]
 				rec.span = d
 				tb.spans = append(tb.spans, rec)
+				if journaled && (len(tb.journal) == 0 || tb.journal[len(tb.journal)-1] != seq) {
+					tb.journal = append(tb.journal, seq)
+					p.refs[seq]++
+				}
 				p.buffered++
 				moved++
 				if rec.parent.IsEmpty() && !tb.rootDone {
@@ -315,6 +528,9 @@ func (p *chainProcessor) ConsumeTraces(ctx context.Context, td ptrace.Traces) er
 		p.tel.countFlags(ctx, p.analyzer.analyze(st, group))
 		lateCount += len(group)
 	}
+	// An entry none of whose spans were buffered (all late or over a
+	// limit) is not needed once the rest is forwarded.
+	unreferenced := journaled && p.refs[seq] == 0
 	p.publishCounts()
 	p.mu.Unlock()
 
@@ -333,7 +549,18 @@ func (p *chainProcessor) ConsumeTraces(ctx context.Context, td ptrace.Traces) er
 			return rs.ScopeSpans().Len() == 0
 		})
 	}
-	return p.next.ConsumeTraces(ctx, td)
+	err := p.next.ConsumeTraces(ctx, td)
+	if unreferenced && err == nil {
+		p.dropEntry(ctx, seq)
+	}
+	return err
+}
+
+// dropEntry deletes a journal entry that no buffered trace refers to.
+func (p *chainProcessor) dropEntry(ctx context.Context, seq uint64) {
+	if err := p.journal.remove(ctx, []uint64{seq}); err != nil {
+		p.logger.Warn("Deleting a journal entry failed", zap.Uint64("entry", seq), zap.Error(err))
+	}
 }
 
 // expiryQueue orders buffered traces by deadline (container/heap).

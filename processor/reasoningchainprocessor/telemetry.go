@@ -31,7 +31,9 @@ type telemetry struct {
 	emitted      metric.Int64Counter
 	flagged      metric.Int64Counter
 	exportErrors metric.Int64Counter
-	registration metric.Registration
+	// journalErrors counts spans refused because the journal write failed.
+	journalErrors metric.Int64Counter
+	registration  metric.Registration
 
 	overflowBy map[string]metric.AddOption
 	emittedBy  map[string]metric.AddOption
@@ -45,7 +47,7 @@ func newTelemetry(set component.TelemetrySettings, buffered func() (spans, trace
 		emittedBy:  map[string]metric.AddOption{},
 		flaggedBy:  map[canonical.Flag]metric.AddOption{},
 	}
-	var errs [8]error
+	var errs [9]error
 	t.overflow, errs[0] = m.Int64Counter("otelcol_processor_reasoningchain_overflow_spans",
 		metric.WithDescription("Spans passed through unannotated because a buffer limit was reached."),
 		metric.WithUnit("{spans}"))
@@ -61,12 +63,15 @@ func newTelemetry(set component.TelemetrySettings, buffered func() (spans, trace
 	t.exportErrors, errs[4] = m.Int64Counter("otelcol_processor_reasoningchain_export_failed_spans",
 		metric.WithDescription("Buffered spans the next consumer refused when emitted."),
 		metric.WithUnit("{spans}"))
+	t.journalErrors, errs[8] = m.Int64Counter("otelcol_processor_reasoningchain_journal_failed_spans",
+		metric.WithDescription("Spans refused (retryable) because writing them to the journal failed."),
+		metric.WithUnit("{spans}"))
 	var spans, traces metric.Int64ObservableGauge
 	spans, errs[5] = m.Int64ObservableGauge("otelcol_processor_reasoningchain_buffered_spans",
 		metric.WithDescription("Spans currently buffered."), metric.WithUnit("{spans}"))
 	traces, errs[6] = m.Int64ObservableGauge("otelcol_processor_reasoningchain_buffered_traces",
 		metric.WithDescription("Traces currently buffered."), metric.WithUnit("{traces}"))
-	if err := errors.Join(errs[:]...); err != nil {
+	if err := errors.Join(errs[:7]...); err != nil {
 		return nil, err
 	}
 	t.registration, errs[7] = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
@@ -75,8 +80,8 @@ func newTelemetry(set component.TelemetrySettings, buffered func() (spans, trace
 		o.ObserveInt64(traces, tr)
 		return nil
 	}, spans, traces)
-	if errs[7] != nil {
-		return nil, errs[7]
+	if err := errors.Join(errs[7:]...); err != nil {
+		return nil, err
 	}
 	for _, r := range []string{reasonMaxTraces, reasonMaxSpansPerTrace, reasonMaxBufferedSpans} {
 		t.overflowBy[r] = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", r)))

@@ -78,7 +78,9 @@ func (c *converter) convertBatch(b *atv1.SpanBatch, decodeErrs map[int]error) (p
 	now := c.now().UnixNano()
 	for i, sp := range b.GetSpans() {
 		if err, bad := decodeErrs[i]; bad {
-			errs = append(errs, spanError{index: i, field: "span", message: "undecodable: " + err.Error()})
+			// The protobuf library varies its message spacing
+			// on purpose; clean it so the text is stable.
+			errs = append(errs, spanError{index: i, field: "span", message: "undecodable: " + cleanProtoJSONError(err).Error()})
 			continue
 		}
 		if e := c.validate(sp, now); e != nil {
@@ -212,7 +214,10 @@ func (c *converter) fill(sp *atv1.Span, out ptrace.Span) {
 	attrs.EnsureCapacity(len(sp.GetAttributes()) + 24)
 	// Free attributes first, so the native fields below win on a clash.
 	for k, v := range sp.GetAttributes() {
-		putValue(attrs.PutEmpty(sanitize(k)), v, 0)
+		k = sanitize(k)
+		if putValue(attrs.PutEmpty(k), v, 0, c.limits.maxContentBytes) {
+			attrs.PutBool(k+".truncated", true)
+		}
 	}
 	attrs.PutStr(canonical.AttrSpanType, string(typ))
 	attrs.PutStr(canonical.AttrSpanStatus, string(status))
@@ -300,7 +305,8 @@ func (c *converter) fill(sp *atv1.Span, out ptrace.Span) {
 		}
 		e.SetTimestamp(pcommon.Timestamp(ts))
 		for k, v := range ev.GetAttributes() {
-			e.Attributes().PutStr(sanitize(k), sanitize(v))
+			v, _ = truncate(sanitize(v), c.limits.maxContentBytes)
+			e.Attributes().PutStr(sanitize(k), v)
 		}
 	}
 }
@@ -310,17 +316,26 @@ func (c *converter) putContent(attrs pcommon.Map, key, text string) {
 		return
 	}
 	text = sanitize(text)
-	if max := c.limits.maxContentBytes; max > 0 && len(text) > max {
-		cut := max
-		for cut > 0 && !utf8.RuneStart(text[cut]) {
-			cut--
-		}
-		attrs.PutStr(key, text[:cut])
+	if cut, ok := truncate(text, c.limits.maxContentBytes); ok {
+		attrs.PutStr(key, cut)
 		attrs.PutBool(key+".truncated", true)
 		attrs.PutInt(key+".original_bytes", int64(len(text)))
 		return
 	}
 	attrs.PutStr(key, text)
+}
+
+// truncate cuts text to at most max bytes (0: no limit) on a rune boundary
+// and reports whether it cut.
+func truncate(text string, max int) (string, bool) {
+	if max <= 0 || len(text) <= max {
+		return text, false
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return text[:cut], true
 }
 
 func putStr(attrs pcommon.Map, key, v string) {
@@ -332,10 +347,15 @@ func putStr(attrs pcommon.Map, key, v string) {
 // maxValueDepth bounds nesting of free attribute values.
 const maxValueDepth = 8
 
-func putValue(dst pcommon.Value, v *structpb.Value, depth int) {
+// putValue writes a free attribute value; strings longer than maxBytes are
+// truncated like prompts (max_content_bytes), and it reports whether any
+// string in v was.
+func putValue(dst pcommon.Value, v *structpb.Value, depth, maxBytes int) (truncated bool) {
 	switch k := v.GetKind().(type) {
 	case *structpb.Value_StringValue:
-		dst.SetStr(sanitize(k.StringValue))
+		s, cut := truncate(sanitize(k.StringValue), maxBytes)
+		dst.SetStr(s)
+		return cut
 	case *structpb.Value_BoolValue:
 		dst.SetBool(k.BoolValue)
 	case *structpb.Value_NumberValue:
@@ -352,7 +372,7 @@ func putValue(dst pcommon.Value, v *structpb.Value, depth int) {
 		}
 		sl := dst.SetEmptySlice()
 		for _, e := range k.ListValue.GetValues() {
-			putValue(sl.AppendEmpty(), e, depth+1)
+			truncated = putValue(sl.AppendEmpty(), e, depth+1, maxBytes) || truncated
 		}
 	case *structpb.Value_StructValue:
 		if depth >= maxValueDepth {
@@ -361,11 +381,12 @@ func putValue(dst pcommon.Value, v *structpb.Value, depth int) {
 		}
 		m := dst.SetEmptyMap()
 		for key, e := range k.StructValue.GetFields() {
-			putValue(m.PutEmpty(sanitize(key)), e, depth+1)
+			truncated = putValue(m.PutEmpty(sanitize(key)), e, depth+1, maxBytes) || truncated
 		}
 	default: // null or unset
 		dst.SetStr("")
 	}
+	return truncated
 }
 
 // sanitize makes text safe for every store: valid UTF-8 and no NUL bytes

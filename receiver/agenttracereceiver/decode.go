@@ -34,6 +34,7 @@ const (
 func decodeBatchProto(data []byte) (*atv1.SpanBatch, error) {
 	b := &atv1.SpanBatch{}
 	for len(data) > 0 {
+		tagged := data
 		num, typ, n := protowire.ConsumeTag(data)
 		if n < 0 {
 			return b, fmt.Errorf("malformed protobuf: %w", protowire.ParseError(n))
@@ -48,6 +49,17 @@ func decodeBatchProto(data []byte) (*atv1.SpanBatch, error) {
 			continue
 		}
 		v, n := protowire.ConsumeBytes(data)
+		if n < 0 && num == fieldSpans {
+			// A span cut off at the end of the payload: keep the spans
+			// before it and report this one by its index. Its bytes, from
+			// the tag on, can never decode as a Span (trace_id is field 1
+			// too, and its length overruns them), so decodeErrors reports
+			// it.
+			sp := &atv1.Span{}
+			sp.ProtoReflect().SetUnknown(append([]byte(nil), tagged...))
+			b.Spans = append(b.Spans, sp)
+			return b, nil
+		}
 		if n < 0 {
 			return b, fmt.Errorf("malformed protobuf: field %d truncated after %d spans: %w",
 				num, len(b.Spans), protowire.ParseError(n))

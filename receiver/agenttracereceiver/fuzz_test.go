@@ -1,9 +1,12 @@
 package agenttracereceiver
 
 import (
+	"bytes"
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/receiver/receivertest"
 	"google.golang.org/protobuf/proto"
 
 	atv1 "github.com/agenttrace/agenttrace/proto/agenttrace/v1"
@@ -47,5 +50,48 @@ func FuzzDecodeJSON(f *testing.F) {
 			return
 		}
 		checkBatch(t, b, errs)
+	})
+}
+
+// FuzzUDPDatagram feeds arbitrary datagrams to handleDatagram, the function
+// the UDP workers call: never a panic, and the pipeline gets at most the
+// spans the datagram decodes to, all valid.
+func FuzzUDPDatagram(f *testing.F) {
+	good, _ := proto.Marshal(&atv1.SpanBatch{Spans: []*atv1.Span{validSpan("00000000000000a1")}})
+	bad := validSpan("00000000000000b2")
+	bad.Usage = &atv1.TokenUsage{InputTokens: -5, OutputTokens: 1 << 62}
+	bad.ParentSpanId = bad.SpanId
+	mixed, _ := proto.Marshal(&atv1.SpanBatch{Spans: []*atv1.Span{validSpan("00000000000000a1"), bad}})
+	f.Add(good)
+	f.Add(mixed)
+	f.Add(mixed[:len(mixed)-7]) // truncated
+	nameless := validSpan("00000000000000c3")
+	nameless.Name = "NAME"
+	utf, _ := proto.Marshal(&atv1.SpanBatch{Spans: []*atv1.Span{nameless}})
+	f.Add(bytes.Replace(utf, []byte("NAME"), []byte("\xff\xfe\x00k"), 1)) // invalid UTF-8
+	f.Add([]byte{0x0a, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01})
+	sink := new(consumertest.TracesSink)
+	cfg := createDefaultConfig().(*Config)
+	cfg.MaxContentBytes, cfg.MaxAttributes, cfg.MaxEvents = 4096, 64, 64
+	r, err := newReceiver(cfg, receivertest.NewNopSettings(Type), sink)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, d []byte) {
+		sink.Reset()
+		b, _ := decodeBatchProto(d)
+		r.handleDatagram(d)
+		if got, max := sink.SpanCount(), len(b.GetSpans()); got > max {
+			t.Fatalf("%d spans ingested from a datagram of %d", got, max)
+		}
+		for _, td := range sink.AllTraces() {
+			spans := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
+			for i := 0; i < spans.Len(); i++ {
+				s := spans.At(i)
+				if s.TraceID().IsEmpty() || s.SpanID().IsEmpty() || s.ParentSpanID() == s.SpanID() {
+					t.Fatalf("invalid span ingested: %v/%v parent %v", s.TraceID(), s.SpanID(), s.ParentSpanID())
+				}
+			}
+		}
 	})
 }

@@ -46,13 +46,14 @@ test-go:
 test-faults:
 	AGENTTRACE_FAULT_TESTS=1 $(GO) test -count=1 -run 'Restart|RedisDown' ./exporter/timescaledbexporter
 
-## fuzz: run each fuzz target for FUZZTIME (5 targets; seeds from the hostile-input catalog)
+## fuzz: run each fuzz target for FUZZTIME (6 targets; seeds from the hostile-input catalog)
 fuzz:
 	$(GO) test ./receiver/agenttracereceiver -run '^$$' -fuzz '^FuzzDecodeProto$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./receiver/agenttracereceiver -run '^$$' -fuzz '^FuzzDecodeJSON$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./receiver/agenttracereceiver -run '^$$' -fuzz '^FuzzUDPDatagram$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/canonical -run '^$$' -fuzz '^FuzzCanonicalRead$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./apiserver -run '^$$' -fuzz '^FuzzQueryParams$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./processor/privacyprocessor -run '^$$' -fuzz '^FuzzRedact$$' -fuzztime $(FUZZTIME)
 
 test-python: build
 	AGENTTRACE_COLLECTOR_BIN=$(CURDIR)/$(COLLECTOR) $(PYTHON) -m pytest sdk/python/tests -q

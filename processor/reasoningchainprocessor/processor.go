@@ -10,6 +10,7 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor"
@@ -40,6 +41,9 @@ type chainProcessor struct {
 	emitted                       *lru[pcommon.TraceID, *chainState]
 	analyzer                      *analyzer
 	stopped                       bool
+	// unsent holds emitted traces the next consumer still refused when
+	// shutdown began; Shutdown sends them (under mu).
+	unsent ptrace.Traces
 
 	startOnce    sync.Once
 	shutdownOnce sync.Once
@@ -70,6 +74,7 @@ func newProcessor(set processor.Settings, cfg *Config, next consumer.Traces) (*c
 		emitted:  newLRU[pcommon.TraceID, *chainState](cfg.MaxEmittedTraces),
 		analyzer: newAnalyzer(cfg),
 		done:     make(chan struct{}),
+		unsent:   ptrace.NewTraces(),
 	}
 	tel, err := newTelemetry(set.TelemetrySettings, p.bufferedCounts)
 	if err != nil {
@@ -105,6 +110,9 @@ func (p *chainProcessor) Shutdown(ctx context.Context) error {
 		p.mu.Lock()
 		p.stopped = true
 		out := p.collect(func(*traceBuffer) bool { return true }, reasonShutdown)
+		if p.unsent.ResourceSpans().Len() > 0 {
+			p.unsent.ResourceSpans().MoveAndAppendTo(out.ResourceSpans())
+		}
 		p.mu.Unlock()
 		p.shutdownErr = errors.Join(p.send(ctx, out), p.tel.shutdown())
 	})
@@ -134,8 +142,46 @@ func (p *chainProcessor) flushExpired(now time.Time) {
 	}
 	out := p.collect(func(tb *traceBuffer) bool { return !tb.deadline.After(now) }, "")
 	p.mu.Unlock()
-	if err := p.send(context.Background(), out); err != nil {
-		p.logger.Warn("Next consumer refused annotated traces", zap.Error(err))
+	p.sendRetrying(out)
+}
+
+// Backoff between attempts to hand emitted traces to a consumer that pushes
+// back.
+const (
+	retryFirst = 10 * time.Millisecond
+	retryMax   = time.Second
+)
+
+// sendRetrying forwards emitted traces. Their spans were acknowledged to the
+// sender when buffered, so a refusal that retrying can fix (the exporter's
+// queue is full) is retried with backoff rather than dropped. Meanwhile the
+// buffer fills to its bounds and further spans pass through to the refusing
+// consumer, which pushes back on the senders. A permanent error drops the
+// traces (counted); at shutdown what is still refused is left to Shutdown.
+func (p *chainProcessor) sendRetrying(td ptrace.Traces) {
+	if td.ResourceSpans().Len() == 0 {
+		return
+	}
+	wait := retryFirst
+	for {
+		err := p.next.ConsumeTraces(context.Background(), td)
+		if err == nil {
+			return
+		}
+		if consumererror.IsPermanent(err) {
+			p.tel.exportErrors.Add(context.Background(), int64(td.SpanCount()))
+			p.logger.Warn("Next consumer refused annotated traces", zap.Error(err))
+			return
+		}
+		select {
+		case <-p.done:
+			p.mu.Lock()
+			td.ResourceSpans().MoveAndAppendTo(p.unsent.ResourceSpans())
+			p.mu.Unlock()
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, retryMax)
 	}
 }
 

@@ -2,13 +2,17 @@ package reasoningchainprocessor
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor/processortest"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -515,4 +519,75 @@ func TestDuplicateSpan(t *testing.T) {
 	assert.Equal(t, int64(1), copies[0][canonical.AttrChainStep])
 	assert.Equal(t, int64(5), summary(spanNamed(t, sink, 21, "agent run"))[canonical.AttrTraceChainLength])
 	assert.Equal(t, int64(6), summary(spanNamed(t, sink, 21, "agent run"))[canonical.AttrTraceSpanCount])
+}
+
+// refusingSink refuses the first refusals batches with a retryable error (a
+// full exporter queue), then stores like a sink.
+// A context carrying acceptKey is never refused.
+type refusingSink struct {
+	consumertest.TracesSink
+	mu        sync.Mutex
+	refusals  int
+	permanent bool
+}
+
+type acceptKey struct{}
+
+func (r *refusingSink) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+	r.mu.Lock()
+	refuse := r.refusals > 0 && ctx.Value(acceptKey{}) == nil
+	if refuse {
+		r.refusals--
+	}
+	r.mu.Unlock()
+	if refuse {
+		err := errors.New("sending queue is full")
+		if r.permanent {
+			err = consumererror.NewPermanent(err)
+		}
+		return err
+	}
+	return r.TracesSink.ConsumeTraces(ctx, td)
+}
+
+// Spans are acknowledged when buffered, so a completed trace the exporter
+// pushes back is retried until it is taken, never dropped; a permanent
+// refusal drops it.
+func TestEmitRetriedWhileNextConsumerPushesBack(t *testing.T) {
+	for _, permanent := range []bool{false, true} {
+		t.Run(fmt.Sprintf("permanent=%v", permanent), func(t *testing.T) {
+			cfg := testConfig()
+			cfg.CompletionWindow = 10 * time.Millisecond
+			next := &refusingSink{refusals: 3, permanent: permanent}
+			p, err := newProcessor(processortest.NewNopSettings(componentType), cfg, next)
+			require.NoError(t, err)
+			require.NoError(t, p.Start(context.Background(), componenttest.NewNopHost()))
+			consume(t, p, batch(1, "travel-agent", reactTrace(true)...))
+			if permanent {
+				time.Sleep(300 * time.Millisecond)
+				require.NoError(t, p.Shutdown(context.Background()))
+				assert.Zero(t, next.SpanCount(), "a permanent refusal drops the trace")
+				return
+			}
+			require.Eventually(t, func() bool { return next.SpanCount() == len(reactTrace(true)) }, 5*time.Second, 10*time.Millisecond)
+			require.NoError(t, p.Shutdown(context.Background()))
+			assert.Equal(t, len(reactTrace(true)), next.SpanCount(), "each span once")
+		})
+	}
+}
+
+// Traces still refused when shutdown begins are sent by Shutdown (whose
+// context the test consumer accepts).
+func TestRefusedTracesSentAtShutdown(t *testing.T) {
+	cfg := testConfig()
+	cfg.CompletionWindow = time.Millisecond
+	next := &refusingSink{refusals: 1 << 30}
+	p, err := newProcessor(processortest.NewNopSettings(componentType), cfg, next)
+	require.NoError(t, err)
+	require.NoError(t, p.Start(context.Background(), componenttest.NewNopHost()))
+	consume(t, p, batch(1, "travel-agent", reactTrace(true)...))
+	time.Sleep(200 * time.Millisecond) // the ticker emitted it and is retrying
+	assert.Zero(t, next.SpanCount())
+	require.NoError(t, p.Shutdown(context.WithValue(context.Background(), acceptKey{}, true)))
+	assert.Equal(t, len(reactTrace(true)), next.SpanCount())
 }

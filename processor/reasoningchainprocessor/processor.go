@@ -109,12 +109,25 @@ func (p *chainProcessor) Shutdown(ctx context.Context) error {
 		p.wg.Wait()
 		p.mu.Lock()
 		p.stopped = true
-		out := p.collect(func(*traceBuffer) bool { return true }, reasonShutdown)
-		if p.unsent.ResourceSpans().Len() > 0 {
-			p.unsent.ResourceSpans().MoveAndAppendTo(out.ResourceSpans())
-		}
+		out := p.unsent
+		p.unsent = ptrace.NewTraces()
 		p.mu.Unlock()
-		p.shutdownErr = errors.Join(p.send(ctx, out), p.tel.shutdown())
+		var errs []error
+		for {
+			if err := p.deliver(ctx, out, ctx.Done()); err != nil {
+				if !consumererror.IsPermanent(err) {
+					p.tel.exportErrors.Add(ctx, int64(out.SpanCount()))
+				}
+				errs = append(errs, err)
+			}
+			p.mu.Lock()
+			out = p.collect(chunked(func(*traceBuffer) bool { return true }), reasonShutdown)
+			p.mu.Unlock()
+			if out.ResourceSpans().Len() == 0 {
+				break
+			}
+		}
+		p.shutdownErr = errors.Join(append(errs, p.tel.shutdown())...)
 	})
 	return p.shutdownErr
 }
@@ -133,16 +146,44 @@ func (p *chainProcessor) run(tick time.Duration) {
 	}
 }
 
-// flushExpired emits the traces whose deadline has passed.
+// emitChunk bounds the spans handed on in one call: the exporter's queue
+// (sized in bytes or items) must be able to take a call whole, or it refuses
+// it forever.
+const emitChunk = 1000
+
+// flushExpired emits the traces whose deadline has passed, in chunks of
+// about emitChunk spans.
 func (p *chainProcessor) flushExpired(now time.Time) {
-	p.mu.Lock()
-	if len(p.expiry) == 0 || p.expiry[0].deadline.After(now) {
+	for {
+		p.mu.Lock()
+		if len(p.expiry) == 0 || p.expiry[0].deadline.After(now) {
+			p.mu.Unlock()
+			return
+		}
+		out := p.collect(chunked(func(tb *traceBuffer) bool { return !tb.deadline.After(now) }), "")
 		p.mu.Unlock()
-		return
+		if err := p.deliver(context.Background(), out, p.done); err != nil {
+			if !consumererror.IsPermanent(err) { // shutting down: Shutdown sends it
+				p.mu.Lock()
+				out.ResourceSpans().MoveAndAppendTo(p.unsent.ResourceSpans())
+				p.mu.Unlock()
+				return
+			}
+			p.logger.Warn("Next consumer refused annotated traces", zap.Error(err))
+		}
 	}
-	out := p.collect(func(tb *traceBuffer) bool { return !tb.deadline.After(now) }, "")
-	p.mu.Unlock()
-	p.sendRetrying(out)
+}
+
+// chunked selects what expired selects, until about emitChunk spans.
+func chunked(expired func(*traceBuffer) bool) func(*traceBuffer) bool {
+	n := 0
+	return func(tb *traceBuffer) bool {
+		if n >= emitChunk || !expired(tb) {
+			return false
+		}
+		n += len(tb.spans)
+		return true
+	}
 }
 
 // Backoff between attempts to hand emitted traces to a consumer that pushes
@@ -152,33 +193,31 @@ const (
 	retryMax   = time.Second
 )
 
-// sendRetrying forwards emitted traces. Their spans were acknowledged to the
+// deliver forwards emitted traces. Their spans were acknowledged to the
 // sender when buffered, so a refusal that retrying can fix (the exporter's
-// queue is full) is retried with backoff rather than dropped. Meanwhile the
-// buffer fills to its bounds and further spans pass through to the refusing
-// consumer, which pushes back on the senders. A permanent error drops the
-// traces (counted); at shutdown what is still refused is left to Shutdown.
-func (p *chainProcessor) sendRetrying(td ptrace.Traces) {
+// queue is full) is retried with backoff until stop closes, rather than
+// dropped. Meanwhile the buffer fills to its bounds and further spans pass
+// through to the refusing consumer, which pushes back on the senders. It
+// returns nil once delivered, a permanent error (the spans are counted as
+// dropped), or the last refusal when stop closed first (td is untouched,
+// the caller decides).
+func (p *chainProcessor) deliver(ctx context.Context, td ptrace.Traces, stop <-chan struct{}) error {
 	if td.ResourceSpans().Len() == 0 {
-		return
+		return nil
 	}
 	wait := retryFirst
 	for {
-		err := p.next.ConsumeTraces(context.Background(), td)
+		err := p.next.ConsumeTraces(ctx, td)
 		if err == nil {
-			return
+			return nil
 		}
 		if consumererror.IsPermanent(err) {
-			p.tel.exportErrors.Add(context.Background(), int64(td.SpanCount()))
-			p.logger.Warn("Next consumer refused annotated traces", zap.Error(err))
-			return
+			p.tel.exportErrors.Add(ctx, int64(td.SpanCount()))
+			return err
 		}
 		select {
-		case <-p.done:
-			p.mu.Lock()
-			td.ResourceSpans().MoveAndAppendTo(p.unsent.ResourceSpans())
-			p.mu.Unlock()
-			return
+		case <-stop:
+			return err
 		case <-time.After(wait):
 		}
 		wait = min(2*wait, retryMax)
@@ -211,18 +250,6 @@ func (p *chainProcessor) collect(expired func(*traceBuffer) bool, reason string)
 	}
 	p.publishCounts()
 	return out
-}
-
-func (p *chainProcessor) send(ctx context.Context, td ptrace.Traces) error {
-	if td.ResourceSpans().Len() == 0 {
-		return nil
-	}
-	n := td.SpanCount()
-	if err := p.next.ConsumeTraces(ctx, td); err != nil {
-		p.tel.exportErrors.Add(ctx, int64(n))
-		return err
-	}
-	return nil
 }
 
 func (p *chainProcessor) bufferedCounts() (spans, traces int64) {

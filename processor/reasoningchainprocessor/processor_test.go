@@ -591,3 +591,25 @@ func TestRefusedTracesSentAtShutdown(t *testing.T) {
 	require.NoError(t, p.Shutdown(context.WithValue(context.Background(), acceptKey{}, true)))
 	assert.Equal(t, len(reactTrace(true)), next.SpanCount())
 }
+
+// Many traces expiring at once go out in chunks of about emitChunk spans, so
+// an exporter queue smaller than the whole backlog can still take each call.
+func TestEmitInChunks(t *testing.T) {
+	cfg := testConfig()
+	cfg.CompletionWindow = 50 * time.Millisecond
+	sink := new(consumertest.TracesSink)
+	p, err := newProcessor(processortest.NewNopSettings(componentType), cfg, sink)
+	require.NoError(t, err)
+	const traces = 400
+	for tr := 1; tr <= traces; tr++ {
+		consume(t, p, batch(tr, "travel-agent", reactTrace(true)...))
+	}
+	require.NoError(t, p.Start(context.Background(), componenttest.NewNopHost()))
+	want := traces * len(reactTrace(true))
+	require.Eventually(t, func() bool { return sink.SpanCount() == want }, 5*time.Second, 10*time.Millisecond)
+	require.NoError(t, p.Shutdown(context.Background()))
+	require.Greater(t, len(sink.AllTraces()), 1)
+	for _, td := range sink.AllTraces() {
+		assert.Less(t, td.SpanCount(), emitChunk+len(reactTrace(true)))
+	}
+}

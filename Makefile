@@ -86,7 +86,9 @@ bench: bench-go bench-e2e
 
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./internal/canonical ./internal/pricing ./internal/storage \
-		./internal/storage/sqlitestore ./processor/... ./sdk/go/...
+		./internal/storage/sqlitestore ./receiver/agenttracereceiver ./processor/... ./sdk/go/...
+	# PostgreSQL writer (needs the server at 127.0.0.1:5432; a fresh schema per run), its peer the raw CopyFrom
+	$(GO) test -run '^$$' -bench 'Write' -benchmem -benchtime 20x ./internal/storage/postgres
 
 ## bench-e2e: bench/run.sh — loadgen over every transport, SQLite, PostgreSQL, raw CopyFrom; writes docs/benchmarks.md
 bench-e2e: build

@@ -32,6 +32,8 @@ func TestLoadConfig(t *testing.T) {
 	assert.EqualValues(t, DefaultQueueBytes, def.QueueConfig.Get().QueueSize)
 	assert.Equal(t, exporterhelper.RequestSizerTypeBytes, def.QueueConfig.Get().Batch.Get().Sizer)
 	assert.EqualValues(t, DefaultBatchMaxBytes, def.QueueConfig.Get().Batch.Get().MaxSize)
+	// A full queue holds the caller (reasoningchain has acknowledged what it emits).
+	assert.True(t, def.QueueConfig.Get().BlockOnOverflow)
 
 	custom := load("custom")
 	require.NoError(t, confmap.Validate(custom))

@@ -27,9 +27,8 @@ func NewFactory() exporter.Factory {
 // Queue and batch limits, in bytes of the spans' protobuf encoding: a span
 // count cannot bound memory when prompts run from a few bytes to many KB.
 const (
-	// DefaultQueueBytes bounds what waits for the writer: with the decoded
-	// spans (about twice their encoded size) and the batch being written it
-	// keeps the collector under 100 MB; a full queue answers "retry later".
+	// DefaultQueueBytes bounds what waits for the writer: the decoded spans
+	// take about twice their encoded size.
 	DefaultQueueBytes = 8 << 20
 	// DefaultBatchMinBytes and DefaultBatchMaxBytes size each transaction
 	// (~300-3,000 agent spans): large enough to amortize the commit and the
@@ -44,6 +43,10 @@ func createDefaultConfig() component.Config {
 	queue.NumConsumers = 1
 	queue.Sizer = exporterhelper.RequestSizerTypeBytes
 	queue.QueueSize = DefaultQueueBytes
+	// A full queue holds the caller until the writer makes room (or the
+	// caller's deadline passes): with reasoningchain in front, which has
+	// acknowledged the spans it emits, waiting is what keeps them.
+	queue.BlockOnOverflow = true
 	batch := queue.Batch.GetOrInsertDefault()
 	batch.Sizer = exporterhelper.RequestSizerTypeBytes
 	batch.FlushTimeout = 100 * time.Millisecond

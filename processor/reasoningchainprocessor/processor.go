@@ -49,7 +49,11 @@ type chainProcessor struct {
 	shutdownOnce sync.Once
 	shutdownErr  error
 	done         chan struct{}
-	wg           sync.WaitGroup
+	// runCtx is the emitter's context, cancelled when shutdown begins so a
+	// consumer blocked on a full queue lets go.
+	runCtx    context.Context
+	cancelRun context.CancelFunc
+	wg        sync.WaitGroup
 }
 
 var _ processor.Traces = (*chainProcessor)(nil)
@@ -76,6 +80,7 @@ func newProcessor(set processor.Settings, cfg *Config, next consumer.Traces) (*c
 		done:     make(chan struct{}),
 		unsent:   ptrace.NewTraces(),
 	}
+	p.runCtx, p.cancelRun = context.WithCancel(context.Background())
 	tel, err := newTelemetry(set.TelemetrySettings, p.bufferedCounts)
 	if err != nil {
 		return nil, err
@@ -106,6 +111,7 @@ func (p *chainProcessor) Shutdown(ctx context.Context) error {
 	}
 	p.shutdownOnce.Do(func() {
 		close(p.done)
+		p.cancelRun()
 		p.wg.Wait()
 		p.mu.Lock()
 		p.stopped = true
@@ -149,7 +155,7 @@ func (p *chainProcessor) run(tick time.Duration) {
 // emitChunk bounds the spans handed on in one call: the exporter's queue
 // (sized in bytes or items) must be able to take a call whole, or it refuses
 // it forever.
-const emitChunk = 1000
+const emitChunk = 500
 
 // flushExpired emits the traces whose deadline has passed, in chunks of
 // about emitChunk spans.
@@ -162,7 +168,7 @@ func (p *chainProcessor) flushExpired(now time.Time) {
 		}
 		out := p.collect(chunked(func(tb *traceBuffer) bool { return !tb.deadline.After(now) }), "")
 		p.mu.Unlock()
-		if err := p.deliver(context.Background(), out, p.done); err != nil {
+		if err := p.deliver(p.runCtx, out, p.done); err != nil {
 			if !consumererror.IsPermanent(err) { // shutting down: Shutdown sends it
 				p.mu.Lock()
 				out.ResourceSpans().MoveAndAppendTo(p.unsent.ResourceSpans())

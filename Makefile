@@ -88,9 +88,9 @@ check-generated: generate
 ## bench: Go benchmarks of the hot paths, then the end-to-end run against the stock collector peer
 bench: bench-go bench-e2e
 
+## bench-go: bench/gobench.sh — Go benchmarks of the hot paths (PostgreSQL needed); writes docs/benchmarks.md
 bench-go:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./internal/canonical ./internal/pricing ./internal/storage \
-		./internal/storage/sqlitestore ./processor/... ./sdk/go/...
+	GO=$(GO) bench/gobench.sh
 
 ## bench-e2e: bench/run.sh — loadgen over every transport, SQLite, PostgreSQL, raw CopyFrom; writes docs/benchmarks.md
 bench-e2e: build

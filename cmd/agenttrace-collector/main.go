@@ -14,7 +14,9 @@ import (
 
 func main() {
 	cmd := otelcol.NewCommand(distribution.Settings(components))
-	cmd.SetArgs(distribution.WithDefaultConfig(os.Args[1:]))
+	args := distribution.WithDefaultConfig(os.Args[1:])
+	distribution.ApplyMemoryLimit(args, os.Getenv)
+	cmd.SetArgs(args)
 	if err := cmd.Execute(); err != nil {
 		log.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
 )
 
 func TestLoadConfig(t *testing.T) {
@@ -26,6 +27,13 @@ func TestLoadConfig(t *testing.T) {
 	require.NoError(t, confmap.Validate(def))
 	assert.Equal(t, DefaultPath, def.Path)
 	assert.Equal(t, 1, def.QueueConfig.Get().NumConsumers)
+	// Sized in bytes, so large prompts cannot grow the queue past its memory.
+	assert.Equal(t, exporterhelper.RequestSizerTypeBytes, def.QueueConfig.Get().Sizer)
+	assert.EqualValues(t, DefaultQueueBytes, def.QueueConfig.Get().QueueSize)
+	assert.Equal(t, exporterhelper.RequestSizerTypeBytes, def.QueueConfig.Get().Batch.Get().Sizer)
+	assert.EqualValues(t, DefaultBatchMaxBytes, def.QueueConfig.Get().Batch.Get().MaxSize)
+	// A full queue holds the caller (reasoningchain has acknowledged what it emits).
+	assert.True(t, def.QueueConfig.Get().BlockOnOverflow)
 
 	custom := load("custom")
 	require.NoError(t, confmap.Validate(custom))

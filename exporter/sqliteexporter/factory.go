@@ -24,18 +24,34 @@ func NewFactory() exporter.Factory {
 		exporter.WithTraces(createTraces, component.StabilityLevelBeta))
 }
 
+// Queue and batch limits, in bytes of the spans' protobuf encoding: a span
+// count cannot bound memory when prompts run from a few bytes to many KB.
+const (
+	// DefaultQueueBytes bounds what waits for the writer: the decoded spans
+	// take about twice their encoded size.
+	DefaultQueueBytes = 8 << 20
+	// DefaultBatchMinBytes and DefaultBatchMaxBytes size each transaction
+	// (~300-3,000 agent spans): large enough to amortize the commit and the
+	// summary upserts, small enough that SQLite's page cache holds its pages.
+	DefaultBatchMinBytes = 1 << 20
+	DefaultBatchMaxBytes = 4 << 20
+)
+
 func createDefaultConfig() component.Config {
 	queue := exporterhelper.NewDefaultQueueConfig()
 	// One writer; batches of thousands of spans amortize each transaction.
 	queue.NumConsumers = 1
-	queue.Sizer = exporterhelper.RequestSizerTypeItems
-	// Spans with their prompts take a few KB each: 20,000 keeps the queue
-	// well under memory_limiter's 512 MiB; a full queue answers "retry later".
-	queue.QueueSize = 20_000
+	queue.Sizer = exporterhelper.RequestSizerTypeBytes
+	queue.QueueSize = DefaultQueueBytes
+	// A full queue holds the caller until the writer makes room (or the
+	// caller's deadline passes): with reasoningchain in front, which has
+	// acknowledged the spans it emits, waiting is what keeps them.
+	queue.BlockOnOverflow = true
 	batch := queue.Batch.GetOrInsertDefault()
+	batch.Sizer = exporterhelper.RequestSizerTypeBytes
 	batch.FlushTimeout = 100 * time.Millisecond
-	batch.MinSize = 2_000
-	batch.MaxSize = 10_000
+	batch.MinSize = DefaultBatchMinBytes
+	batch.MaxSize = DefaultBatchMaxBytes
 	return &Config{
 		Path:          DefaultPath,
 		TimeoutConfig: exporterhelper.NewDefaultTimeoutConfig(),

@@ -5,6 +5,8 @@ package distribution
 
 import (
 	"context"
+	"runtime/debug"
+	"slices"
 	"strings"
 
 	"go.opentelemetry.io/collector/component"
@@ -57,6 +59,23 @@ func WithDefaultConfig(args []string) []string {
 		}
 	}
 	return append(append([]string{}, args...), "--config="+EmbeddedConfigURI)
+}
+
+// LocalMemoryLimit is the Go soft memory limit of local mode (the embedded
+// configuration): with its memory_limiter (refusing data past 64 MiB of
+// heap) and the SQLite exporter's byte-sized queue it keeps the process
+// under 100 MB RSS while spans stream through.
+const LocalMemoryLimit = 80 << 20
+
+// ApplyMemoryLimit sets the Go soft memory limit to LocalMemoryLimit when
+// args run the embedded configuration and GOMEMLIMIT is not set (the Go
+// runtime applies GOMEMLIMIT itself). It returns the limit it set, or 0.
+func ApplyMemoryLimit(args []string, getenv func(string) string) int64 {
+	if getenv("GOMEMLIMIT") != "" || !slices.Contains(args, "--config="+EmbeddedConfigURI) {
+		return 0
+	}
+	debug.SetMemoryLimit(LocalMemoryLimit)
+	return LocalMemoryLimit
 }
 
 func newEmbeddedFactory() confmap.ProviderFactory {

@@ -165,7 +165,7 @@ func (p *chainProcessor) Shutdown(ctx context.Context) error {
 		}
 		p.unsent = nil
 		p.mu.Unlock()
-		err := p.send(ctx, out)
+		err := p.flushAtShutdown(ctx, out)
 		if err == nil {
 			p.release(ctx, seqs)
 		}
@@ -203,7 +203,7 @@ func (p *chainProcessor) flushExpired(now time.Time) {
 // emitChunkSpans bounds the spans forwarded in one call: everything that
 // expires in one tick can be far more than an exporter queue takes in one
 // request (a queue refuses a request larger than itself, forever).
-const emitChunkSpans = 1000
+const emitChunkSpans = 500
 
 // deliver forwards emitted traces in chunks of about emitChunkSpans (whole
 // traces), retrying each while the next consumer refuses it with a
@@ -260,6 +260,33 @@ func (p *chainProcessor) deliverChunk(ctx context.Context, td ptrace.Traces) boo
 		}
 		backoff = min(2*backoff, time.Second)
 	}
+}
+
+// flushAtShutdown forwards what is still buffered in chunks (one large
+// request would exceed a byte-sized exporter queue and be refused whole),
+// retrying refused chunks until ctx ends: these spans were acknowledged.
+func (p *chainProcessor) flushAtShutdown(ctx context.Context, out ptrace.Traces) error {
+	if out.SpanCount() == 0 {
+		return nil
+	}
+	var errs []error
+	for _, c := range splitTraces(out, emitChunkSpans) {
+		backoff := 10 * time.Millisecond
+		for {
+			err := p.send(ctx, c)
+			if err == nil || consumererror.IsPermanent(err) {
+				errs = append(errs, err)
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return errors.Join(append(errs, err)...)
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, time.Second)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // splitTraces moves td's resource spans (each holds spans of one trace)

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor/processortest"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -515,4 +516,26 @@ func TestDuplicateSpan(t *testing.T) {
 	assert.Equal(t, int64(1), copies[0][canonical.AttrChainStep])
 	assert.Equal(t, int64(5), summary(spanNamed(t, sink, 21, "agent run"))[canonical.AttrTraceChainLength])
 	assert.Equal(t, int64(6), summary(spanNamed(t, sink, 21, "agent run"))[canonical.AttrTraceSpanCount])
+}
+
+// What is still buffered at shutdown leaves in chunks too: one request of
+// the whole buffer could exceed a byte-sized exporter queue and be refused.
+func TestShutdownFlushInChunks(t *testing.T) {
+	cfg := testConfig()
+	cfg.CompletionWindow = time.Hour
+	sink := new(consumertest.TracesSink)
+	p, err := newProcessor(processortest.NewNopSettings(componentType), cfg, sink)
+	require.NoError(t, err)
+	const traces = 400
+	for tr := 1; tr <= traces; tr++ {
+		consume(t, p, batch(tr, "travel-agent", reactTrace(true)...))
+	}
+	require.NoError(t, p.Start(context.Background(), componenttest.NewNopHost()))
+	assert.Zero(t, sink.SpanCount(), "nothing expires within the hour")
+	require.NoError(t, p.Shutdown(context.Background()))
+	assert.Equal(t, traces*len(reactTrace(true)), sink.SpanCount())
+	require.Greater(t, len(sink.AllTraces()), 1)
+	for _, td := range sink.AllTraces() {
+		assert.Less(t, td.SpanCount(), emitChunkSpans+len(reactTrace(true)))
+	}
 }

@@ -142,8 +142,9 @@ func isProtobuf(req *http.Request) bool {
 
 func readBody(w http.ResponseWriter, req *http.Request) ([]byte, bool) {
 	// Size the buffer from Content-Length (bounded by the body limit that
-	// wraps req.Body) instead of growing it by doubling.
-	buf := bytes.NewBuffer(make([]byte, 0, min(max(req.ContentLength, 512), 20<<20)))
+	// wraps req.Body) instead of growing it by doubling; the extra MinRead
+	// is the room ReadFrom wants to see EOF without one last doubling copy.
+	buf := bytes.NewBuffer(make([]byte, 0, min(max(req.ContentLength, 0)+bytes.MinRead, 20<<20)))
 	_, err := buf.ReadFrom(req.Body)
 	body := buf.Bytes()
 	if err != nil {

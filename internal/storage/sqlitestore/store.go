@@ -29,6 +29,11 @@ type Store struct {
 	write *sql.DB
 	read  *sql.DB
 
+	// Span inserts prepared once on the writer connection (write.go).
+	stmtMu     sync.Mutex
+	insertFull *sql.Stmt
+	insertOne  *sql.Stmt
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -76,7 +81,16 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closeOnce.Do(func() {
-		s.closeErr = errors.Join(s.read.Close(), s.write.Close())
+		s.stmtMu.Lock()
+		var errs []error
+		for _, st := range []*sql.Stmt{s.insertFull, s.insertOne} {
+			if st != nil {
+				errs = append(errs, st.Close())
+			}
+		}
+		s.insertFull, s.insertOne = nil, nil
+		s.stmtMu.Unlock()
+		s.closeErr = errors.Join(append(errs, s.read.Close(), s.write.Close())...)
 	})
 	return s.closeErr
 }

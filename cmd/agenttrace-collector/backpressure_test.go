@@ -151,7 +151,8 @@ service:
 
 // TestBackpressureQueueFull: the SQLite store is locked by another writer
 // for a few seconds while clients flood the native HTTP receiver. The
-// exporter queue (2,000 spans) and the chain buffer (2,000 spans) fill, and
+// exporter queue (2,000 spans, configured to refuse rather than make callers
+// wait as the shipped default does) and the chain buffer (2,000 spans) fill, and
 // the receiver answers 503 + Retry-After instead of growing; clients retry
 // as the SDKs do. Afterwards every batch is acknowledged and stored exactly
 // once (acknowledged == stored == sent), and peak RSS stays bounded.
@@ -179,7 +180,13 @@ exporters:
   sqlite:
     path: %q
     retry_on_failure: {initial_interval: 100ms, max_interval: 300ms, max_elapsed_time: 0}
-    sending_queue: {queue_size: 2000}
+    # counted in spans and refusing when full (the shipped default counts
+    # bytes and makes callers wait instead): the 503 path under test
+    sending_queue:
+      sizer: items
+      queue_size: 2000
+      block_on_overflow: false
+      batch: {sizer: items, min_size: 500, max_size: 2000, flush_timeout: 100ms}
 service:
   telemetry: {metrics: {level: none}}
   pipelines:

@@ -63,7 +63,7 @@ func createDefaultConfig() component.Config {
 func createTraces(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Traces, error) {
 	c := cfg.(*Config)
 	e := newExporter(c, set)
-	return exporterhelper.NewTraces(ctx, set, cfg, e.push,
+	exp, err := exporterhelper.NewTraces(ctx, set, cfg, e.push,
 		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
 		exporterhelper.WithTimeout(c.TimeoutConfig),
 		exporterhelper.WithRetry(c.RetryConfig),
@@ -71,4 +71,9 @@ func createTraces(ctx context.Context, set exporter.Settings, cfg component.Conf
 		exporterhelper.WithStart(e.start),
 		exporterhelper.WithShutdown(e.shutdown),
 	)
+	if err != nil || !c.QueueConfig.HasValue() {
+		return exp, err
+	}
+	q := c.QueueConfig.Get()
+	return newSplitter(exp, q.Sizer, q.QueueSize), nil
 }

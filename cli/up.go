@@ -168,6 +168,10 @@ func (a *app) runStack(ctx context.Context, o *upOptions) error {
 		return busyError(busy, ownerAgentTrace(busy))
 	}
 
+	if o.embedded() {
+		// The same soft memory limit as the collector binary in local mode.
+		distribution.ApplyLocalMemoryLimit(os.Getenv)
+	}
 	settings := distribution.Settings(distribution.Components)
 	settings.ConfigProviderSettings.ResolverSettings = o.settings()
 	settings.DisableGracefulShutdown = true // ctx carries the signals

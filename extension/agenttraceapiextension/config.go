@@ -55,7 +55,7 @@ type KeyConfig struct {
 	Role string `mapstructure:"role"`
 	// RateLimit is the key's requests per second; 0 is unlimited.
 	RateLimit float64 `mapstructure:"rate_limit"`
-	// Burst is the most requests at once; 0 means max(1, rate_limit).
+	// Burst is the most requests at once; 0 means max(1, ceil(rate_limit)).
 	Burst int `mapstructure:"burst"`
 }
 

@@ -31,7 +31,7 @@ type Config struct {
 	// EnvRateLimit is the spans/s limit of every key read from KeysEnv
 	// (0: unlimited).
 	EnvRateLimit float64 `mapstructure:"env_rate_limit"`
-	// EnvBurst is the burst of every key read from KeysEnv (0: the rate).
+	// EnvBurst is the burst of every key read from KeysEnv (0: max(1, ceil(rate))).
 	EnvBurst int `mapstructure:"env_burst"`
 
 	_ struct{}
@@ -45,7 +45,7 @@ type KeyConfig struct {
 	Project string `mapstructure:"project"`
 	// RateLimit in spans per second (0: unlimited).
 	RateLimit float64 `mapstructure:"rate_limit"`
-	// Burst is the most spans the key may send at once (0: the rate).
+	// Burst is the most spans the key may send at once (0: max(1, ceil(rate))).
 	Burst int `mapstructure:"burst"`
 
 	_ struct{}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -36,7 +35,6 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/agenttrace/agenttrace/internal/canonical"
-	"github.com/agenttrace/agenttrace/internal/distribution"
 	"github.com/agenttrace/agenttrace/internal/storage"
 	"github.com/agenttrace/agenttrace/internal/storage/sqlitestore"
 	atv1 "github.com/agenttrace/agenttrace/proto/agenttrace/v1"
@@ -103,21 +101,13 @@ service:
       processors: [memory_limiter, project, tokencost]
       exporters: [sqlite]
 `, s.grpc, s.http, s.udp, s.otlpGRPC, s.otlp, s.db)
-	path := filepath.Join(dir, "config.yaml")
-	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
 	core, logs := observer.New(zapcore.DebugLevel)
 	s.logs = logs
-	set := distribution.Settings(components)
-	set.ConfigProviderSettings.ResolverSettings.URIs = []string{"file:" + path}
-	set.DisableGracefulShutdown = true
-	set.LoggingOptions = append(set.LoggingOptions, zap.WrapCore(func(c zapcore.Core) zapcore.Core {
-		return zapcore.NewTee(c, core)
-	}))
-	col, err := otelcol.NewCollector(set)
-	require.NoError(t, err)
-	s.col, s.done = col, make(chan error, 1)
-	go func() { s.done <- col.Run(context.Background()) }()
-	require.Eventually(t, func() bool { return col.GetState() == otelcol.StateRunning }, 30*time.Second, 20*time.Millisecond)
+	runConfig(t, &s.stack, cfg, func(set *otelcol.CollectorSettings) {
+		set.LoggingOptions = append(set.LoggingOptions, zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+			return zapcore.NewTee(c, core)
+		}))
+	})
 	return s
 }
 

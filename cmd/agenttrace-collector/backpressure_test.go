@@ -18,7 +18,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/otelcol"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
@@ -28,23 +27,14 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/agenttrace/agenttrace/internal/distribution"
 	atv1 "github.com/agenttrace/agenttrace/proto/agenttrace/v1"
 )
 
 // startStackConfig runs the distribution in-process with the given config.
 func startStackConfig(t testing.TB, cfg string) *stack {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "config.yaml")
-	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
-	set := distribution.Settings(components)
-	set.ConfigProviderSettings.ResolverSettings.URIs = []string{"file:" + path}
-	set.DisableGracefulShutdown = true
-	col, err := otelcol.NewCollector(set)
-	require.NoError(t, err)
-	s := &stack{col: col, done: make(chan error, 1)}
-	go func() { s.done <- col.Run(context.Background()) }()
-	require.Eventually(t, func() bool { return col.GetState() == otelcol.StateRunning }, 30*time.Second, 20*time.Millisecond)
+	s := &stack{}
+	runConfig(t, s, cfg)
 	return s
 }
 

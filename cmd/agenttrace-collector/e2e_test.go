@@ -82,17 +82,28 @@ service:
       processors: [memory_limiter, tokencost, reasoningchain]
       exporters: [sqlite]
 `, s.grpc, s.http, s.udp, s.otlp, s.db)
-	path := filepath.Join(dir, "config.yaml")
+	runConfig(t, s, cfg)
+	return s
+}
+
+// runConfig runs the distribution in-process, as the binary does, with cfg
+// (YAML) and waits until it runs; edit adjusts the settings first (e.g. to
+// capture logs). Every in-process test collector starts here.
+func runConfig(t testing.TB, s *stack, cfg string, edit ...func(*otelcol.CollectorSettings)) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
 	set := distribution.Settings(components)
 	set.ConfigProviderSettings.ResolverSettings.URIs = []string{"file:" + path}
 	set.DisableGracefulShutdown = true
+	for _, e := range edit {
+		e(&set)
+	}
 	col, err := otelcol.NewCollector(set)
 	require.NoError(t, err)
 	s.col, s.done = col, make(chan error, 1)
 	go func() { s.done <- col.Run(context.Background()) }()
 	require.Eventually(t, func() bool { return col.GetState() == otelcol.StateRunning }, 30*time.Second, 20*time.Millisecond)
-	return s
 }
 
 func (s *stack) stop(t *testing.T) {

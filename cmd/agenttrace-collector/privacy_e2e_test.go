@@ -5,18 +5,15 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/otelcol"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/agenttrace/agenttrace/internal/canonical"
-	"github.com/agenttrace/agenttrace/internal/distribution"
 	"github.com/agenttrace/agenttrace/internal/storage"
 	"github.com/agenttrace/agenttrace/internal/storage/sqlitestore"
 	atv1 "github.com/agenttrace/agenttrace/proto/agenttrace/v1"
@@ -55,16 +52,7 @@ service:
       processors: [tokencost, reasoningchain, privacy]
       exporters: [sqlite]
 `, s.http, s.grpc, s.udp, privacyYAML, s.db)
-	path := filepath.Join(dir, "config.yaml")
-	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
-	set := distribution.Settings(components)
-	set.ConfigProviderSettings.ResolverSettings.URIs = []string{"file:" + path}
-	set.DisableGracefulShutdown = true
-	col, err := otelcol.NewCollector(set)
-	require.NoError(t, err)
-	s.col, s.done = col, make(chan error, 1)
-	go func() { s.done <- col.Run(context.Background()) }()
-	require.Eventually(t, func() bool { return col.GetState() == otelcol.StateRunning }, 30*time.Second, 20*time.Millisecond)
+	runConfig(t, s, cfg)
 	return s
 }
 

@@ -21,14 +21,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/otelcol"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/agenttrace/agenttrace/internal/distribution"
 	atv1 "github.com/agenttrace/agenttrace/proto/agenttrace/v1"
 )
 
@@ -90,16 +88,8 @@ service:
   pipelines:
     traces: {receivers: [agenttrace, otlp], processors: [], exporters: [sqlite]}
 `, grpcAddr, tlsBlock, httpAddr, tlsBlock, otlpGRPCAddr, tlsBlock, otlpHTTPAddr, tlsBlock, db)
-	path := filepath.Join(dir, "config.yaml")
-	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
-	set := distribution.Settings(components)
-	set.ConfigProviderSettings.ResolverSettings.URIs = []string{"file:" + path}
-	set.DisableGracefulShutdown = true
-	col, err := otelcol.NewCollector(set)
-	require.NoError(t, err)
-	s := &stack{col: col, done: make(chan error, 1)}
-	go func() { s.done <- col.Run(context.Background()) }()
-	require.Eventually(t, func() bool { return col.GetState() == otelcol.StateRunning }, 30*time.Second, 20*time.Millisecond)
+	s := &stack{}
+	runConfig(t, s, cfg)
 	defer s.stop(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

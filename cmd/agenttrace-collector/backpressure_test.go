@@ -27,6 +27,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/agenttrace/agenttrace/internal/testenv"
 	atv1 "github.com/agenttrace/agenttrace/proto/agenttrace/v1"
 )
 
@@ -147,9 +148,7 @@ service:
 // as the SDKs do. Afterwards every batch is acknowledged and stored exactly
 // once (acknowledged == stored == sent), and peak RSS stays bounded.
 func TestBackpressureQueueFull(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the collector binary")
-	}
+	testenv.SkipIfShort(t, "builds and runs the collector binary")
 	bin := collectorBinary(t)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "agenttrace.db")

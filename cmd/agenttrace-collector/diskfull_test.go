@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/agenttrace/agenttrace/internal/testenv"
 	atv1 "github.com/agenttrace/agenttrace/proto/agenttrace/v1"
 )
 
@@ -58,17 +59,12 @@ func fill(t *testing.T, path string) {
 // the file, the spans stay queued (retryable), the collector keeps answering,
 // and once space is freed every acknowledged span is written.
 func TestDiskFullSQLite(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the collector binary")
-	}
+	testenv.SkipIfShort(t, "builds and runs the collector binary")
 	dir := t.TempDir()
 	vol := filepath.Join(dir, "vol")
 	require.NoError(t, os.Mkdir(vol, 0o755))
 	if !mountTmpfs(t, vol, "6m") {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true: could not mount the 6 MiB tmpfs the disk-full test needs (run CI as root)")
-		}
-		t.Skip("needs root to mount a small tmpfs (docs/reliability.md)")
+		testenv.Unavailable(t, "needs root to mount the 6 MiB tmpfs of the disk-full test (docs/reliability.md)")
 	}
 	bin := collectorBinary(t)
 	db := filepath.Join(vol, "agenttrace.db")

@@ -18,47 +18,19 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	_ "github.com/agenttrace/agenttrace/internal/storage/sqlitestore" // registers the "sqlite" driver
+	"github.com/agenttrace/agenttrace/internal/testenv"
 	atv1 "github.com/agenttrace/agenttrace/proto/agenttrace/v1"
 )
 
 // TestMain removes the collector binary the fault tests built.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildPath != "" {
-		_ = os.RemoveAll(filepath.Dir(buildPath))
-	}
+	testenv.Cleanup()
 	os.Exit(code)
 }
 
-// collectorBinary builds this command into a temporary directory once per
-// test binary run.
-var (
-	buildOnce sync.Once
-	buildPath string
-	buildErr  error
-)
-
-func collectorBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "agenttrace-collector-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		buildPath = filepath.Join(dir, "agenttrace-collector")
-		goTool := os.Getenv("GO")
-		if goTool == "" {
-			goTool = "go"
-		}
-		out, err := exec.Command(goTool, "build", "-o", buildPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
-		}
-	})
-	require.NoError(t, buildErr)
-	return buildPath
-}
+// collectorBinary is the collector built once for this package's tests.
+func collectorBinary(t *testing.T) string { return testenv.CollectorBinary(t) }
 
 // collectorProc is the collector binary running as a child process.
 type collectorProc struct {
@@ -152,9 +124,7 @@ func storedSpans(t testing.TB, db string) (ids map[string]bool, duplicates int) 
 // over native HTTP and is killed with SIGKILL mid-load, several times. After
 // the last restart every span acknowledged with 200 is in the store, once.
 func TestKill9PersistentQueue(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the collector binary")
-	}
+	testenv.SkipIfShort(t, "builds and runs the collector binary")
 	bin := collectorBinary(t)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "agenttrace.db")

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agenttrace/agenttrace/internal/storage/postgres/postgrestest"
+	"github.com/agenttrace/agenttrace/internal/testenv"
 	atv1 "github.com/agenttrace/agenttrace/proto/agenttrace/v1"
 )
 
@@ -258,33 +259,9 @@ func TestSentEqualsStoredPostgres(t *testing.T) {
 	assert.Greater(t, res.storedCost, 0.0)
 }
 
-// collectorBinary: $AGENTTRACE_COLLECTOR_BIN, else built into a temporary
-// directory; skipped without one — failed when CI=true.
-func collectorBinary(t *testing.T) string {
-	t.Helper()
-	fail := func(format string, args ...any) {
-		t.Helper()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("collector unavailable (CI=true, not skipping): "+format, args...)
-		}
-		t.Skipf("collector unavailable: "+format, args...)
-	}
-	if bin := os.Getenv("AGENTTRACE_COLLECTOR_BIN"); bin != "" {
-		if _, err := os.Stat(bin); err != nil {
-			fail("AGENTTRACE_COLLECTOR_BIN: %v", err)
-		}
-		return bin
-	}
-	if testing.Short() && os.Getenv("CI") != "true" {
-		fail("-short: not building the collector (set AGENTTRACE_COLLECTOR_BIN)")
-	}
-	bin := filepath.Join(t.TempDir(), "agenttrace-collector")
-	cmd := exec.Command("go", "build", "-o", bin, "../agenttrace-collector")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fail("building the collector: %v\n%s", err, out)
-	}
-	return bin
-}
+// collectorBinary is $AGENTTRACE_COLLECTOR_BIN or the collector built for
+// this test run (testenv: skipped without one, failed when CI=true).
+func collectorBinary(t *testing.T) string { return testenv.CollectorBinary(t) }
 
 // TestVerifyNoticesMissingSpans: a store without the acknowledged spans
 // fails the check (after the short timeout) instead of passing silently.

@@ -20,43 +20,13 @@ import (
 	"github.com/agenttrace/agenttrace/internal/canonical"
 	"github.com/agenttrace/agenttrace/internal/storage"
 	"github.com/agenttrace/agenttrace/internal/storage/sqlitestore"
+	"github.com/agenttrace/agenttrace/internal/testenv"
 	atv1 "github.com/agenttrace/agenttrace/proto/agenttrace/v1"
 )
 
-// collectorBinary returns the collector to test against: $AGENTTRACE_COLLECTOR_BIN,
-// else one built from this module into a temporary directory. Without one
-// the test is skipped — and fails when CI=true.
-func collectorBinary(t *testing.T) string {
-	t.Helper()
-	if bin := os.Getenv("AGENTTRACE_COLLECTOR_BIN"); bin != "" {
-		if _, err := os.Stat(bin); err != nil {
-			missing(t, "AGENTTRACE_COLLECTOR_BIN: %v", err)
-		}
-		return bin
-	}
-	if testing.Short() && os.Getenv("CI") != "true" {
-		missing(t, "-short: not building the collector (set AGENTTRACE_COLLECTOR_BIN)")
-	}
-	gomod, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil || strings.TrimSpace(string(gomod)) == "" {
-		missing(t, "cannot find the module to build the collector: %v", err)
-	}
-	bin := filepath.Join(t.TempDir(), "agenttrace-collector")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/agenttrace-collector")
-	cmd.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
-	if out, err := cmd.CombinedOutput(); err != nil {
-		missing(t, "building the collector: %v\n%s", err, out)
-	}
-	return bin
-}
-
-func missing(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("collector unavailable (CI=true, not skipping): "+format, args...)
-	}
-	t.Skipf("collector unavailable: "+format, args...)
-}
+// collectorBinary is $AGENTTRACE_COLLECTOR_BIN or the collector built for
+// this test run (testenv: skipped without one, failed when CI=true).
+func collectorBinary(t *testing.T) string { return testenv.CollectorBinary(t) }
 
 func freePort(t *testing.T, network string) int {
 	t.Helper()

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/agenttrace/agenttrace/internal/testenv"
 )
 
 // DefaultDSN is the local test server (trust auth).
@@ -33,10 +35,7 @@ func DSN(t testing.TB) string {
 		conn.Close(ctx)
 	}
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL unreachable at %s (CI=true, not skipping): %v", dsn, err)
-		}
-		t.Skipf("PostgreSQL unreachable at %s: %v", dsn, err)
+		testenv.Unavailable(t, "PostgreSQL unreachable at %s: %v", dsn, err)
 	}
 	return dsn
 }

@@ -259,6 +259,13 @@ func TestSentEqualsStoredPostgres(t *testing.T) {
 	assert.Greater(t, res.storedCost, 0.0)
 }
 
+// TestMain removes the collector binary the tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testenv.Cleanup()
+	os.Exit(code)
+}
+
 // collectorBinary is $AGENTTRACE_COLLECTOR_BIN or the collector built for
 // this test run (testenv: skipped without one, failed when CI=true).
 func collectorBinary(t *testing.T) string { return testenv.CollectorBinary(t) }

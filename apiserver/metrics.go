@@ -142,6 +142,20 @@ func (s *Server) metricsSummary(c *gin.Context, a *args) {
 	})
 }
 
+// groupedRange is a grouped metrics request's time range and group_by
+// (def when absent).
+func (s *Server) groupedRange(a *args, def string) (storage.TimeRange, string, error) {
+	r, err := s.metricsRange(a)
+	if err != nil {
+		return r, "", err
+	}
+	groupBy := a.text("group_by")
+	if groupBy == "" {
+		groupBy = def
+	}
+	return r, groupBy, nil
+}
+
 type costRowView struct {
 	Key            string     `json:"key" doc:"group value; for time groups the bucket start in RFC 3339 (UTC)"`
 	BucketUnixNano *int64     `json:"bucket_unix_nano" doc:"bucket start for time groups, null otherwise"`
@@ -158,14 +172,10 @@ type costsView struct {
 }
 
 func (s *Server) metricsCosts(c *gin.Context, a *args) {
-	r, err := s.metricsRange(a)
+	r, groupBy, err := s.groupedRange(a, storage.GroupDay)
 	if err != nil {
 		s.fail(c, err)
 		return
-	}
-	groupBy := a.text("group_by")
-	if groupBy == "" {
-		groupBy = storage.GroupDay
 	}
 	rows, err := s.store.CostBreakdown(c.Request.Context(), a.scope, r, groupBy)
 	if err != nil {
@@ -204,14 +214,10 @@ type performanceView struct {
 }
 
 func (s *Server) metricsPerformance(c *gin.Context, a *args) {
-	r, err := s.metricsRange(a)
+	r, groupBy, err := s.groupedRange(a, storage.GroupType)
 	if err != nil {
 		s.fail(c, err)
 		return
-	}
-	groupBy := a.text("group_by")
-	if groupBy == "" {
-		groupBy = storage.GroupType
 	}
 	rows, err := s.store.Performance(c.Request.Context(), a.scope, r, groupBy)
 	if err != nil {

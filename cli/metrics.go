@@ -32,12 +32,8 @@ func (a *app) metricsSummaryCommand() *cobra.Command {
 		Example: "  agenttrace metrics summary\n  agenttrace metrics summary --since 7d -o json",
 		Args:    exactArgs(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := a.client()
+			c, q, err := a.metricsQuery(&w, "", nil)
 			if err != nil {
-				return err
-			}
-			q := url.Values{}
-			if err := w.apply(q); err != nil {
 				return err
 			}
 			s, raw, err := c.Summary(cmd.Context(), q)
@@ -120,18 +116,10 @@ func (a *app) metricsCostsCommand() *cobra.Command {
 		Example: "  agenttrace metrics costs --since 7d --group-by day\n  agenttrace metrics costs --since today --group-by model",
 		Args:    exactArgs(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkEnum("group-by", groupBy, costGroups); err != nil {
-				return err
-			}
-			c, err := a.client()
+			c, q, err := a.metricsQuery(&w, groupBy, costGroups)
 			if err != nil {
 				return err
 			}
-			q := url.Values{}
-			if err := w.apply(q); err != nil {
-				return err
-			}
-			setIf(q, "group_by", strings.ToLower(groupBy))
 			s, raw, err := c.Costs(cmd.Context(), q)
 			if err != nil {
 				return err
@@ -174,6 +162,27 @@ func (a *app) metricsCostsCommand() *cobra.Command {
 	return cmd
 }
 
+// metricsQuery checks --group-by against groups (when given) and returns
+// the API client and the query of a metrics command: its time range and
+// group_by.
+func (a *app) metricsQuery(w *window, groupBy string, groups []string) (*apiclient.Client, url.Values, error) {
+	if groups != nil {
+		if err := checkEnum("group-by", groupBy, groups); err != nil {
+			return nil, nil, err
+		}
+	}
+	c, err := a.client()
+	if err != nil {
+		return nil, nil, err
+	}
+	q := url.Values{}
+	if err := w.apply(q); err != nil {
+		return nil, nil, err
+	}
+	setIf(q, "group_by", strings.ToLower(groupBy))
+	return c, q, nil
+}
+
 // costKey prints a time bucket in local time, other keys as they are.
 func costKey(r apiclient.CostRow) string {
 	if r.BucketUnixNano != nil {
@@ -197,18 +206,10 @@ func (a *app) metricsPerformanceCommand() *cobra.Command {
 		Example: "  agenttrace metrics performance --since 24h\n  agenttrace metrics performance --group-by model",
 		Args:    exactArgs(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkEnum("group-by", groupBy, []string{"type", "model"}); err != nil {
-				return err
-			}
-			c, err := a.client()
+			c, q, err := a.metricsQuery(&w, groupBy, []string{"type", "model"})
 			if err != nil {
 				return err
 			}
-			q := url.Values{}
-			if err := w.apply(q); err != nil {
-				return err
-			}
-			setIf(q, "group_by", strings.ToLower(groupBy))
 			s, raw, err := c.Performance(cmd.Context(), q)
 			if err != nil {
 				return err

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/agenttrace/agenttrace/internal/canonical"
 	atv1 "github.com/agenttrace/agenttrace/proto/agenttrace/v1"
 )
 
@@ -75,31 +76,31 @@ func toOTLP(spans []*atv1.Span) ptraceotlp.ExportRequest {
 		}
 		a := o.Attributes()
 		a.EnsureCapacity(12)
-		a.PutStr("gen_ai.conversation.id", sp.SessionId)
-		a.PutStr("gen_ai.agent.name", sp.AgentName)
+		a.PutStr(canonical.GenAIConversationID, sp.SessionId)
+		a.PutStr(canonical.GenAIAgentName, sp.AgentName)
 		switch sp.Type {
 		case atv1.SpanType_SPAN_TYPE_TASK:
-			a.PutStr("gen_ai.operation.name", "invoke_agent")
+			a.PutStr(canonical.GenAIOperationName, "invoke_agent")
 		case atv1.SpanType_SPAN_TYPE_LLM_CALL:
-			a.PutStr("gen_ai.operation.name", "chat")
-			a.PutStr("gen_ai.provider.name", sp.Provider)
-			a.PutStr("gen_ai.request.model", sp.Model)
-			a.PutStr("gen_ai.response.model", sp.Model)
+			a.PutStr(canonical.GenAIOperationName, "chat")
+			a.PutStr(canonical.GenAIProviderName, sp.Provider)
+			a.PutStr(canonical.GenAIRequestModel, sp.Model)
+			a.PutStr(canonical.GenAIResponseModel, sp.Model)
 			u := sp.Usage
-			a.PutInt("gen_ai.usage.input_tokens", u.InputTokens+u.CacheReadTokens+u.CacheWriteTokens+u.CacheWrite_1HTokens)
-			a.PutInt("gen_ai.usage.output_tokens", u.OutputTokens+u.ReasoningTokens)
+			a.PutInt(canonical.GenAIInputTokens, u.InputTokens+u.CacheReadTokens+u.CacheWriteTokens+u.CacheWrite_1HTokens)
+			a.PutInt(canonical.GenAIOutputTokens, u.OutputTokens+u.ReasoningTokens)
 			if u.CacheReadTokens > 0 {
-				a.PutInt("gen_ai.usage.cache_read.input_tokens", u.CacheReadTokens)
+				a.PutInt(canonical.GenAICacheReadTokens, u.CacheReadTokens)
 			}
-			a.PutStr("gen_ai.input.messages", `[{"role":"user","parts":[{"type":"text","content":`+jsonString(sp.Prompt)+`}]}]`)
-			a.PutStr("gen_ai.output.messages", `[{"role":"assistant","parts":[{"type":"text","content":`+jsonString(sp.Response)+`}]}]`)
+			a.PutStr(canonical.GenAIInputMessages, `[{"role":"user","parts":[{"type":"text","content":`+jsonString(sp.Prompt)+`}]}]`)
+			a.PutStr(canonical.GenAIOutputMessages, `[{"role":"assistant","parts":[{"type":"text","content":`+jsonString(sp.Response)+`}]}]`)
 		case atv1.SpanType_SPAN_TYPE_TOOL_EXECUTION:
-			a.PutStr("gen_ai.operation.name", "execute_tool")
-			a.PutStr("gen_ai.tool.name", sp.Tool.GetName())
-			a.PutStr("gen_ai.tool.call.id", sp.Tool.GetCallId())
+			a.PutStr(canonical.GenAIOperationName, "execute_tool")
+			a.PutStr(canonical.GenAIToolName, sp.Tool.GetName())
+			a.PutStr(canonical.GenAIToolCallID, sp.Tool.GetCallId())
 		case atv1.SpanType_SPAN_TYPE_RETRIEVAL:
-			a.PutStr("gen_ai.operation.name", "retrieval")
-			a.PutStr("gen_ai.data_source.id", strings.TrimSpace(sp.Tool.GetName()))
+			a.PutStr(canonical.GenAIOperationName, "retrieval")
+			a.PutStr(canonical.GenAIDataSourceID, strings.TrimSpace(sp.Tool.GetName()))
 		}
 	}
 	return ptraceotlp.NewExportRequestFromTraces(td)

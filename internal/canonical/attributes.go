@@ -115,6 +115,7 @@ const (
 	GenAIAgentName          = "gen_ai.agent.name"
 	GenAIToolName           = "gen_ai.tool.name"
 	GenAIToolCallID         = "gen_ai.tool.call.id"
+	GenAIDataSourceID       = "gen_ai.data_source.id" // retrieval: the store queried
 	GenAIToolCallArguments  = "gen_ai.tool.call.arguments"
 	GenAIToolCallResult     = "gen_ai.tool.call.result"
 	GenAIInputMessages      = "gen_ai.input.messages"

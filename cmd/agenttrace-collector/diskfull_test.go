@@ -54,7 +54,7 @@ func fill(t *testing.T, path string) {
 	}
 }
 
-// TestDiskFullSQLite: the SQLite store lives on a 6 MiB tmpfs that is
+// TestDiskFullSQLite: the SQLite store lives on a 16 MiB tmpfs that is
 // filled up while the collector runs. Writes fail with a clear error naming
 // the file, the spans stay queued (retryable), the collector keeps answering,
 // and once space is freed every acknowledged span is written.
@@ -63,8 +63,8 @@ func TestDiskFullSQLite(t *testing.T) {
 	dir := t.TempDir()
 	vol := filepath.Join(dir, "vol")
 	require.NoError(t, os.Mkdir(vol, 0o755))
-	if !mountTmpfs(t, vol, "6m") {
-		testenv.Unavailable(t, "needs root to mount the 6 MiB tmpfs of the disk-full test (docs/reliability.md)")
+	if !mountTmpfs(t, vol, "16m") {
+		testenv.Unavailable(t, "needs root to mount the 16 MiB tmpfs of the disk-full test (docs/reliability.md)")
 	}
 	bin := collectorBinary(t)
 	db := filepath.Join(vol, "agenttrace.db")
@@ -175,7 +175,7 @@ service:
 	t.Logf("logged: %.300s", log[i:])
 	stored, dups := storedSpans(t, db)
 	require.Zero(t, dups)
-	t.Logf("disk full (tmpfs 6 MiB): %d batches sent (%v by status), %d spans acknowledged, %d stored after space was freed",
+	t.Logf("disk full (tmpfs 16 MiB): %d batches sent (%v by status), %d spans acknowledged, %d stored after space was freed",
 		n, statuses, len(acked), len(stored))
 }
 

@@ -30,9 +30,10 @@ func (c *Config) Validate() error {
 	if c.Path == "" {
 		errs = append(errs, errors.New("path: must not be empty"))
 	}
-	if q := c.QueueConfig.Get(); q != nil && q.NumConsumers > 1 {
-		// SQLite has one writer at a time: more consumers only contend.
-		errs = append(errs, fmt.Errorf("sending_queue.num_consumers: SQLite has a single writer, use 1 (got %d)", q.NumConsumers))
+	if q := c.QueueConfig.Get(); q != nil && q.NumConsumers > maxConsumers {
+		// SQLite has one writer at a time: a second consumer converts its
+		// batch while the first writes; more only hold batches in memory.
+		errs = append(errs, fmt.Errorf("sending_queue.num_consumers: SQLite has a single writer, use 1 or 2 (got %d)", q.NumConsumers))
 	}
 	return errors.Join(errs...)
 }

@@ -35,12 +35,18 @@ const (
 	// summary upserts, small enough that SQLite's page cache holds its pages.
 	DefaultBatchMinBytes = 1 << 20
 	DefaultBatchMaxBytes = 4 << 20
+
+	// maxConsumers is the default and the most useful number of queue
+	// consumers: writes are serialized on the store's one connection.
+	maxConsumers = 2
 )
 
 func createDefaultConfig() component.Config {
 	queue := exporterhelper.NewDefaultQueueConfig()
-	// One writer; batches of thousands of spans amortize each transaction.
-	queue.NumConsumers = 1
+	// Batches of thousands of spans amortize each transaction. SQLite has
+	// one writer: of two consumers one converts its batch to rows (canonical
+	// view, attribute JSON) while the other holds the writer connection.
+	queue.NumConsumers = maxConsumers
 	queue.Sizer = exporterhelper.RequestSizerTypeBytes
 	queue.QueueSize = DefaultQueueBytes
 	// A full queue holds the caller until the writer makes room (or the

@@ -34,6 +34,8 @@ type Store struct {
 	insertFull *sql.Stmt
 	insertOne  *sql.Stmt
 
+	ckpt *checkpointer
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -52,7 +54,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(OFF)" +
 		"&_pragma=temp_store(MEMORY)&_txlock=immediate"
-	w, err := sql.Open("sqlite", dsn)
+	// The writer never checkpoints in its commit (a fifth of its time with
+	// the default auto-checkpoint): the checkpointer does, on its own
+	// connection, while the writer inserts the next batch. Its page cache
+	// holds a whole batch, so a transaction does not spill pages to the WAL
+	// (and write them again) before it commits.
+	w, err := sql.Open("sqlite", dsn+"&_pragma=wal_autocheckpoint(0)"+
+		fmt.Sprintf("&_pragma=cache_size(%d)&_pragma=journal_size_limit(%d)", -writerCacheKiB, walLimitBytes))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -69,6 +77,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	c, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	s.ckpt = startCheckpointer(c)
 	return s, nil
 }
 
@@ -81,6 +95,10 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closeOnce.Do(func() {
+		var ckptErr error
+		if s.ckpt != nil {
+			ckptErr = s.ckpt.close()
+		}
 		s.stmtMu.Lock()
 		var errs []error
 		for _, st := range []*sql.Stmt{s.insertFull, s.insertOne} {
@@ -90,7 +108,7 @@ func (s *Store) Close() error {
 		}
 		s.insertFull, s.insertOne = nil, nil
 		s.stmtMu.Unlock()
-		s.closeErr = errors.Join(append(errs, s.read.Close(), s.write.Close())...)
+		s.closeErr = errors.Join(append(errs, ckptErr, s.read.Close(), s.write.Close())...)
 	})
 	return s.closeErr
 }

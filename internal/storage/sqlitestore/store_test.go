@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/agenttrace/agenttrace/internal/canonical"
 	"github.com/agenttrace/agenttrace/internal/storage"
 	"github.com/agenttrace/agenttrace/internal/storage/storagetest"
+	"github.com/agenttrace/agenttrace/internal/testenv"
 	"github.com/agenttrace/agenttrace/migrations"
 )
 
@@ -160,4 +162,39 @@ func TestUpgradeFromVersion1(t *testing.T) {
 	got, err := s.GetSpan(ctx, storage.ProjectScope("other"), "t1", "s1")
 	require.NoError(t, err)
 	require.Greater(t, got.Seq, int64(41), "seq keeps increasing across the rebuild")
+}
+
+// The writer never checkpoints in its commit (the checkpointer does, beside
+// it), yet a writer that never pauses must not grow the write-ahead log
+// without bound: passive checkpoints alone never let the log start over.
+// 40 back-to-back 2,000-span transactions append ~200 MB to the log; it
+// has to stay near walResetFrames pages plus one transaction.
+func TestWALBoundedUnderContinuousWrites(t *testing.T) {
+	testenv.SkipIfShort(t, "writes ~200 MB")
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "wal.db")
+	s, err := Open(ctx, path)
+	require.NoError(t, err)
+	defer s.Close()
+	prompt := strings.Repeat("You are a helpful research agent. ", 75)
+	var maxWAL int64
+	n := 0
+	for range 40 {
+		batch := storage.Batch{Spans: make([]storage.Span, 2000)}
+		for i := range batch.Spans {
+			sp := span(fmt.Sprintf("%032x", n/7+1), fmt.Sprintf("%016x", n%7+1), "", canonical.StatusOK, int64(n)*1000+1, int64(n)*1000+900)
+			sp.Prompt = prompt
+			batch.Spans[i] = sp
+			n++
+		}
+		require.NoError(t, s.Write(ctx, batch))
+		if fi, err := os.Stat(path + "-wal"); err == nil {
+			maxWAL = max(maxWAL, fi.Size())
+		}
+	}
+	t.Logf("largest write-ahead log: %.1f MB for %d spans", float64(maxWAL)/1e6, n)
+	require.Less(t, maxWAL, int64(48<<20), "the log started over: checkpoints caught up")
+	got, err := s.QuerySpans(ctx, storage.ProjectScope(canonical.DefaultProject), storage.SpanQuery{Limit: 1})
+	require.NoError(t, err)
+	require.NotEmpty(t, got.Items)
 }

@@ -174,6 +174,9 @@ func (s *Store) Write(ctx context.Context, b storage.Batch) error {
 	if err != nil {
 		return err
 	}
+	if s.ckpt != nil {
+		s.ckpt.sync(ctx)
+	}
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
@@ -286,6 +289,9 @@ func (s *Store) Write(ctx context.Context, b storage.Batch) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	if s.ckpt != nil {
+		s.ckpt.wake()
 	}
 	return nil
 }

@@ -60,18 +60,18 @@ func TestMigrateSQLite(t *testing.T) {
 	dsn := "sqlite://" + filepath.Join(t.TempDir(), "m.db")
 	r := run(t, nil, "migrate", "--storage", dsn)
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Contains(t, r.stdout, "to schema version 2:\n  applied 0001_init.sql\n  applied 0002_projects.sql\n")
+	assert.Contains(t, r.stdout, "to schema version 3:\n  applied 0001_init.sql\n  applied 0002_projects.sql\n  applied 0003_content_refs.sql\n")
 
 	var rep migrationReport
 	decode(t, run(t, nil, "migrate", "--storage", dsn, "-o", "json"), &rep)
-	assert.Equal(t, 2, rep.Version)
+	assert.Equal(t, 3, rep.Version)
 	assert.Empty(t, rep.Applied, "a second run applies nothing")
 
 	r = run(t, nil, "migrate", "--storage", dsn)
-	assert.Contains(t, r.stdout, "is up to date at schema version 2")
+	assert.Contains(t, r.stdout, "is up to date at schema version 3")
 
 	r = run(t, nil, "migrate", "--list", "--storage", dsn)
-	assert.Equal(t, "Migrations for sqlite:\n  0001_init.sql\n  0002_projects.sql\n", r.stdout)
+	assert.Equal(t, "Migrations for sqlite:\n  0001_init.sql\n  0002_projects.sql\n  0003_content_refs.sql\n", r.stdout)
 
 	r = run(t, nil, "migrate", "--storage", "mysql://x")
 	assert.Equal(t, ExitUsage, r.code)

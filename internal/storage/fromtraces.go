@@ -33,7 +33,7 @@ func FromTraces(td ptrace.Traces) Batch {
 					}
 					continue
 				}
-				s.Attributes = mapJSON(sp.Attributes())
+				s.Attributes, s.ContentRefs = attributesJSON(sp.Attributes(), &s.Span)
 				s.Resource = resJSON
 				s.Events = eventsJSON(sp.Events())
 				s.ScopeName = ss.Scope().Name()

@@ -93,8 +93,17 @@ func NormProject(p string) string {
 type Span struct {
 	canonical.Span
 	// Attributes is the span's raw attributes as a JSON object (all of them,
-	// canonical and convention-specific).
+	// canonical and convention-specific). Spans read from a store always
+	// carry all of them; in a span built by FromTraces, the content
+	// attributes named by ContentRefs are left out.
 	Attributes string
+	// ContentRefs names the content attributes left out of Attributes
+	// because their value is exactly the text of a canonical column (Prompt,
+	// Response, ToolInput, ToolOutput), so an LLM call's prompt is stored
+	// once, not twice. Stores write it as it is and call RestoreContent on
+	// every span they read, which puts the attributes back and clears it.
+	// Empty for spans not built by FromTraces.
+	ContentRefs string
 	// Resource is the resource attributes as a JSON object.
 	Resource string
 	// Events is a JSON array of {"name","time_unix_nano","attributes"}.

@@ -48,7 +48,7 @@ func TestMigrationsIdempotent(t *testing.T) {
 			names = append(names, n)
 		}
 		require.NoError(t, rows.Err())
-		assert.Equal(t, []string{"0001_init.sql", "0002_rollups.plain.sql", "0003_projects.plain.sql"}, names)
+		assert.Equal(t, []string{"0001_init.sql", "0002_rollups.plain.sql", "0003_projects.plain.sql", "0004_content_refs.sql"}, names)
 		require.NoError(t, s.Close())
 	}
 	// Requiring TimescaleDB on a plain schema fails loudly.

@@ -36,10 +36,13 @@ func scanSpan(r pgx.Row) (storage.Span, error) {
 		&c.Cost.Output, &c.Cost.Reasoning, &c.Cost.PricingEntry, &c.Cost.PricingDate, &c.ReportedCost,
 		&c.Framework, &c.FrameworkVersion, &c.SDKVersion, &c.Hostname, &c.ServiceName, &c.Tags,
 		&c.AgentName, &c.UserID, &c.ChainStep, &c.ChainDepth, &c.ChainFollows, &c.ChainRequestedBy,
-		&c.ChainAnswers, &flags, &s.Attributes, &s.Resource, &s.Events, &s.ScopeName, &c.Project)
+		&c.ChainAnswers, &flags, &s.Attributes, &s.Resource, &s.Events, &s.ScopeName, &c.Project, &s.ContentRefs)
 	if err != nil {
 		return s, err
 	}
+	// Content attributes stored only in their column go back into the
+	// attributes (storage.FromTraces left them out).
+	storage.RestoreContent(&s)
 	c.Type, c.Status = canonical.SpanType(typ), canonical.Status(status)
 	c.Flags = canonical.FlagNames(flags)
 	return s, nil

@@ -28,6 +28,7 @@ var spanColumns = []string{
 	"framework", "framework_version", "sdk_version", "hostname", "service_name", "tags",
 	"agent_name", "user_id", "chain_step", "chain_depth", "chain_follows", "chain_requested_by",
 	"chain_answers", "flags", "attributes", "resource", "events", "scope_name", "project",
+	"content_refs",
 }
 
 // spanRows adapts spans to pgx.CopyFromSource, reusing one value slice.
@@ -69,7 +70,7 @@ func (r *spanRows) Values() ([]any, error) {
 		c.Framework, c.FrameworkVersion, c.SDKVersion, c.Hostname, c.ServiceName, tags,
 		c.AgentName, c.UserID, c.ChainStep, c.ChainDepth, c.ChainFollows, c.ChainRequestedBy,
 		c.ChainAnswers, canonical.FlagMask(c.Flags), jsonOr(s.Attributes, "{}"), jsonOr(s.Resource, "{}"),
-		jsonOr(s.Events, "[]"), s.ScopeName, storage.NormProject(c.Project),
+		jsonOr(s.Events, "[]"), s.ScopeName, storage.NormProject(c.Project), s.ContentRefs,
 	)
 	return v, nil
 }

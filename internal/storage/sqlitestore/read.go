@@ -38,10 +38,13 @@ func scanSpan(r scanner) (storage.Span, error) {
 		&costOut, &costReason, &c.Cost.PricingEntry, &c.Cost.PricingDate, &reported,
 		&c.Framework, &c.FrameworkVersion, &c.SDKVersion, &c.Hostname, &c.ServiceName, &tags,
 		&c.AgentName, &c.UserID, &c.ChainStep, &c.ChainDepth, &c.ChainFollows, &c.ChainRequestedBy,
-		&c.ChainAnswers, &flags, &s.Attributes, &s.Resource, &s.Events, &s.ScopeName, &c.Project)
+		&c.ChainAnswers, &flags, &s.Attributes, &s.Resource, &s.Events, &s.ScopeName, &c.Project, &s.ContentRefs)
 	if err != nil {
 		return s, err
 	}
+	// Content attributes stored only in their column go back into the
+	// attributes (storage.FromTraces left them out).
+	storage.RestoreContent(&s)
 	c.Type, c.Status = canonical.SpanType(typ), canonical.Status(status)
 	c.Temperature, c.TopP, c.ReportedCost = ptrFloat(temp), ptrFloat(topP), ptrFloat(reported)
 	if maxTok.Valid {

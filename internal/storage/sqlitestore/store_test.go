@@ -140,7 +140,7 @@ func TestUpgradeFromVersion1(t *testing.T) {
 	defer s.Close()
 	v, err := s.SchemaVersion(ctx)
 	require.NoError(t, err)
-	require.Equal(t, 2, v)
+	require.Equal(t, 3, v)
 	def := storage.ProjectScope(canonical.DefaultProject)
 	sp, err := s.GetSpan(ctx, def, "t1", "s1")
 	require.NoError(t, err)

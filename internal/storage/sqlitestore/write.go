@@ -25,6 +25,7 @@ var spanColumns = []string{
 	"framework", "framework_version", "sdk_version", "hostname", "service_name", "tags",
 	"agent_name", "user_id", "chain_step", "chain_depth", "chain_follows", "chain_requested_by",
 	"chain_answers", "flags", "attributes", "resource", "events", "scope_name", "project",
+	"content_refs",
 }
 
 // insertChunk keeps a multi-row insert under SQLite's bound-variable limit.
@@ -51,7 +52,7 @@ func spanArgs(s *storage.Span, args []any) []any {
 		c.Framework, c.FrameworkVersion, c.SDKVersion, c.Hostname, c.ServiceName, jsonText(c.Tags, "[]"),
 		c.AgentName, c.UserID, c.ChainStep, c.ChainDepth, c.ChainFollows, c.ChainRequestedBy,
 		c.ChainAnswers, canonical.FlagMask(c.Flags), orDefault(s.Attributes, "{}"), orDefault(s.Resource, "{}"),
-		orDefault(s.Events, "[]"), s.ScopeName, storage.NormProject(c.Project),
+		orDefault(s.Events, "[]"), s.ScopeName, storage.NormProject(c.Project), s.ContentRefs,
 	)
 }
 

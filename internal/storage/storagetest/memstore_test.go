@@ -79,6 +79,7 @@ func (m *memStore) Write(_ context.Context, b storage.Batch) error {
 		}
 		m.seq++
 		s.Seq = m.seq
+		storage.RestoreContent(&s)
 		m.spans[k] = s
 	}
 	for _, e := range b.Sessions {

@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		fn   func(t *testing.T, s storage.Store)
 	}{
 		{"RoundTripEveryField", testRoundTrip},
+		{"ContentStoredOnce", testContentStoredOnce},
 		{"EmptyBatch", testEmptyBatch},
 		{"NotFound", testNotFound},
 		{"InvalidQuery", testInvalidQuery},

@@ -48,7 +48,16 @@ func TestMigrationsIdempotent(t *testing.T) {
 			names = append(names, n)
 		}
 		require.NoError(t, rows.Err())
-		assert.Equal(t, []string{"0001_init.sql", "0002_rollups.plain.sql", "0003_projects.plain.sql", "0004_content_refs.sql"}, names)
+		assert.Equal(t, []string{"0001_init.sql", "0002_rollups.plain.sql", "0003_projects.plain.sql", "0004_content_refs.sql", "0005_lz4_content.sql"}, names)
+		// This server has lz4 (Debian's PostgreSQL 15): the big text columns use it.
+		var lz4, compression string
+		require.NoError(t, s.Pool().QueryRow(ctx, `SELECT coalesce((SELECT 'yes' FROM pg_settings
+			WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)), 'no')`).Scan(&lz4))
+		require.NoError(t, s.Pool().QueryRow(ctx, `SELECT attcompression::text FROM pg_attribute
+			WHERE attrelid = 'spans'::regclass AND attname = 'prompt'`).Scan(&compression))
+		if lz4 == "yes" {
+			assert.Equal(t, "l", compression, "prompt is lz4-compressed")
+		}
 		require.NoError(t, s.Close())
 	}
 	// Requiring TimescaleDB on a plain schema fails loudly.

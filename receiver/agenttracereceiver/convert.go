@@ -1,6 +1,7 @@
 package agenttracereceiver
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"strings"
@@ -53,70 +54,199 @@ type converter struct {
 	now    func() time.Time
 }
 
-// convertBatch appends every valid span of b to a new ptrace.Traces and
-// returns one spanError per invalid span. decodeErrs are spans that could not
-// even be decoded (index → error), reported in order with the others.
-func (c *converter) convertBatch(b *atv1.SpanBatch, decodeErrs map[int]error) (ptrace.Traces, []spanError) {
+// converted is a converted batch: the valid spans, one spanError per
+// invalid span, and what the session tracker counts of the valid spans.
+type converted struct {
+	td       ptrace.Traces
+	errs     []spanError
+	sessions []sessionSpan
+}
+
+// newBatch starts the pdata of a batch of n spans.
+func (c *converter) newBatch(serviceName, sdkVersion string, n int) (ptrace.Traces, ptrace.SpanSlice) {
 	td := ptrace.NewTraces()
 	rs := td.ResourceSpans().AppendEmpty()
 	res := rs.Resource().Attributes()
-	serviceName := b.GetServiceName()
 	if serviceName == "" {
 		serviceName = "agenttrace-agent"
 	}
 	res.PutStr(canonical.ServiceName, sanitize(serviceName))
 	res.PutStr("telemetry.sdk.name", "agenttrace")
-	if v := b.GetSdkVersion(); v != "" {
-		res.PutStr(canonical.TelemetrySDKVersion, sanitize(v))
+	if sdkVersion != "" {
+		res.PutStr(canonical.TelemetrySDKVersion, sanitize(sdkVersion))
 	}
 	ss := rs.ScopeSpans().AppendEmpty()
 	ss.Scope().SetName(scopeName)
 	spans := ss.Spans()
-	spans.EnsureCapacity(len(b.GetSpans()))
+	spans.EnsureCapacity(n)
+	return td, spans
+}
 
-	var errs []spanError
+// convertProto appends every valid span of b to a new ptrace.Traces and
+// returns one spanError per invalid span. decodeErrs are spans that could not
+// even be decoded (index → error), reported in order with the others.
+func (c *converter) convertProto(b *atv1.SpanBatch, decodeErrs map[int]error) converted {
+	td, spans := c.newBatch(b.GetServiceName(), b.GetSdkVersion(), len(b.GetSpans()))
+	out := converted{td: td}
 	now := c.now().UnixNano()
+	var sf spanFields
 	for i, sp := range b.GetSpans() {
 		if err, bad := decodeErrs[i]; bad {
 			// The protobuf library varies its message spacing
 			// on purpose; clean it so the text is stable.
-			errs = append(errs, spanError{index: i, field: "span", message: "undecodable: " + cleanProtoJSONError(err).Error()})
+			out.errs = append(out.errs, spanError{index: i, field: "span", message: "undecodable: " + cleanProtoJSONError(err).Error()})
 			continue
 		}
-		if e := c.validate(sp, now); e != nil {
-			e.index = i
-			e.spanID = clip(sp.GetSpanId())
-			errs = append(errs, *e)
-			continue
-		}
-		c.fill(sp, spans.AppendEmpty())
+		sf.fromProto(sp)
+		c.add(&out, spans, i, &sf, now)
 	}
-	return td, errs
+	return out
+}
+
+// add validates span i of a batch and appends it to spans, or its error to
+// out.errs.
+func (c *converter) add(out *converted, spans ptrace.SpanSlice, i int, sf *spanFields, now int64) {
+	if e := c.validate(sf, now); e != nil {
+		e.index = i
+		e.spanID = clip(string(sf.spanID))
+		out.errs = append(out.errs, *e)
+		return
+	}
+	c.fill(sf, spans.AppendEmpty())
+	if sf.sessionID != "" && sf.end != 0 {
+		out.sessions = append(out.sessions, sessionSpan{
+			sessionID: sf.sessionID, traceID: sf.traceID, typ: sf.typ, status: sf.status,
+			start: sf.start, usage: sf.usage, hasUsage: sf.hasUsage, cost: sf.cost, hasCost: sf.hasCost,
+		})
+	}
+}
+
+// spanFields are the fields of one native span that validate and fill read,
+// from an unmarshalled atv1.Span (fromProto) or straight from the protobuf
+// wire format (wireDecoder.decodeSpan). Ids are kept as bytes: they are
+// parsed, never stored.
+type spanFields struct {
+	traceID, spanID, parentSpanID []byte
+	tid                           pcommon.TraceID // parsed by validate
+	sid, pid                      pcommon.SpanID
+
+	sessionID, name, statusMessage, errorCode, model, provider, prompt, response string
+	framework, frameworkVersion, sdkVersion, hostname, agentName, userID         string
+
+	typ, status int32 // atv1.SpanType, atv1.SpanStatus
+	start, end  int64
+
+	hasRequest, hasTool, hasFile, hasUsage, hasCost bool
+	request                                         requestFields
+	tool                                            toolFields
+	file                                            fileFields
+	usage                                           usageFields
+	cost                                            float64
+
+	nAttributes, nEvents, nTags int
+
+	// Attributes, events and tags are read from pb (JSON) or wire
+	// (protobuf), whichever is set.
+	pb   *atv1.Span
+	wire *wireDecoder
+}
+
+type requestFields struct {
+	temperature, topP                                                     float64
+	maxTokens, thinkingBudget                                             int64
+	thinking                                                              bool
+	hasTemperature, hasTopP, hasMaxTokens, hasThinking, hasThinkingBudget bool
+	stopReason                                                            string
+}
+
+type toolFields struct {
+	name, callID, input, output string
+	success, hasSuccess         bool
+}
+
+type fileFields struct {
+	path, operation string
+	bytes, lines    int64
+}
+
+// usageFields are TokenUsage's fields in field-number order.
+type usageFields [6]int64
+
+func (u usageFields) tokens() canonical.Tokens {
+	return canonical.Tokens{
+		Input: u[0], Output: u[1], CacheRead: u[2], CacheWrite5m: u[3], CacheWrite1h: u[4],
+		Reasoning: u[5], Present: true,
+	}
+}
+
+// usageNames name usageFields in errors.
+var usageNames = [6]string{"input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens"}
+
+func (sf *spanFields) fromProto(sp *atv1.Span) {
+	*sf = spanFields{
+		traceID: []byte(sp.GetTraceId()), spanID: []byte(sp.GetSpanId()), parentSpanID: []byte(sp.GetParentSpanId()),
+		sessionID: sp.GetSessionId(), name: sp.GetName(), statusMessage: sp.GetStatusMessage(), errorCode: sp.GetErrorCode(),
+		model: sp.GetModel(), provider: sp.GetProvider(), prompt: sp.GetPrompt(), response: sp.GetResponse(),
+		framework: sp.GetFramework(), frameworkVersion: sp.GetFrameworkVersion(), sdkVersion: sp.GetSdkVersion(),
+		hostname: sp.GetHostname(), agentName: sp.GetAgentName(), userID: sp.GetUserId(),
+		typ: int32(sp.GetType()), status: int32(sp.GetStatus()),
+		start: sp.GetStartTimeUnixNano(), end: sp.GetEndTimeUnixNano(),
+		nAttributes: len(sp.GetAttributes()), nEvents: len(sp.GetEvents()), nTags: len(sp.GetTags()),
+		pb: sp,
+	}
+	if r := sp.GetRequest(); r != nil {
+		sf.hasRequest = true
+		sf.request = requestFields{
+			temperature: r.GetTemperature(), topP: r.GetTopP(), maxTokens: r.GetMaxTokens(),
+			thinkingBudget: r.GetThinkingBudgetTokens(), thinking: r.GetThinkingEnabled(),
+			hasTemperature: r.Temperature != nil, hasTopP: r.TopP != nil, hasMaxTokens: r.MaxTokens != nil,
+			hasThinking: r.ThinkingEnabled != nil, hasThinkingBudget: r.ThinkingBudgetTokens != nil,
+			stopReason: r.GetStopReason(),
+		}
+	}
+	if t := sp.GetTool(); t != nil {
+		sf.hasTool = true
+		sf.tool = toolFields{name: t.GetName(), callID: t.GetCallId(), input: t.GetInput(), output: t.GetOutput(),
+			success: t.GetSuccess(), hasSuccess: t.Success != nil}
+	}
+	if f := sp.GetFile(); f != nil {
+		sf.hasFile = true
+		sf.file = fileFields{path: f.GetPath(), operation: f.GetOperation(), bytes: f.GetBytes(), lines: f.GetLines()}
+	}
+	if u := sp.GetUsage(); u != nil {
+		sf.hasUsage = true
+		sf.usage = usageFields{u.GetInputTokens(), u.GetOutputTokens(), u.GetCacheReadTokens(),
+			u.GetCacheWriteTokens(), u.GetCacheWrite_1HTokens(), u.GetReasoningTokens()}
+	}
+	if sp.ReportedCostUsd != nil {
+		sf.hasCost, sf.cost = true, sp.GetReportedCostUsd()
+	}
 }
 
 // validate checks a span's fields; nil means valid.
-func (c *converter) validate(sp *atv1.Span, now int64) *spanError {
-	if _, err := canonical.ParseTraceID(sp.GetTraceId()); err != nil {
-		return &spanError{field: "trace_id", message: fmt.Sprintf("%q: %v", clip(sp.GetTraceId()), err)}
+func (c *converter) validate(sp *spanFields, now int64) *spanError {
+	var err error
+	if sp.tid, err = canonical.ParseTraceID(string(sp.traceID)); err != nil {
+		return &spanError{field: "trace_id", message: fmt.Sprintf("%q: %v", clip(string(sp.traceID)), err)}
 	}
-	if _, err := canonical.ParseSpanID(sp.GetSpanId()); err != nil {
-		return &spanError{field: "span_id", message: fmt.Sprintf("%q: %v", clip(sp.GetSpanId()), err)}
+	if sp.sid, err = canonical.ParseSpanID(string(sp.spanID)); err != nil {
+		return &spanError{field: "span_id", message: fmt.Sprintf("%q: %v", clip(string(sp.spanID)), err)}
 	}
-	if p := sp.GetParentSpanId(); p != "" {
-		if _, err := canonical.ParseSpanID(p); err != nil {
-			return &spanError{field: "parent_span_id", message: fmt.Sprintf("%q: %v", clip(p), err)}
+	if p := sp.parentSpanID; len(p) != 0 {
+		if sp.pid, err = canonical.ParseSpanID(string(p)); err != nil {
+			return &spanError{field: "parent_span_id", message: fmt.Sprintf("%q: %v", clip(string(p)), err)}
 		}
-		if p == sp.GetSpanId() {
+		if bytes.Equal(p, sp.spanID) {
 			return &spanError{field: "parent_span_id", message: "a span cannot be its own parent"}
 		}
 	}
-	if _, ok := atv1.SpanType_name[int32(sp.GetType())]; !ok {
-		return &spanError{field: "type", message: fmt.Sprintf("unknown span type %d", sp.GetType())}
+	if _, ok := atv1.SpanType_name[sp.typ]; !ok {
+		return &spanError{field: "type", message: fmt.Sprintf("unknown span type %d", sp.typ)}
 	}
-	if _, ok := atv1.SpanStatus_name[int32(sp.GetStatus())]; !ok {
-		return &spanError{field: "status", message: fmt.Sprintf("unknown status %d", sp.GetStatus())}
+	if _, ok := atv1.SpanStatus_name[sp.status]; !ok {
+		return &spanError{field: "status", message: fmt.Sprintf("unknown status %d", sp.status)}
 	}
-	start, end := sp.GetStartTimeUnixNano(), sp.GetEndTimeUnixNano()
+	start, end := sp.start, sp.end
 	switch {
 	case start == 0:
 		return &spanError{field: "start_time_unix_nano", message: "required"}
@@ -128,74 +258,67 @@ func (c *converter) validate(sp *atv1.Span, now int64) *spanError {
 	case end > now+int64(maxFutureSkew):
 		return &spanError{field: "end_time_unix_nano", message: fmt.Sprintf("%d is in the future", end)}
 	}
-	st := sp.GetStatus()
+	st := atv1.SpanStatus(sp.status)
 	if end == 0 && st != atv1.SpanStatus_SPAN_STATUS_RUNNING && st != atv1.SpanStatus_SPAN_STATUS_UNSPECIFIED {
 		return &spanError{field: "end_time_unix_nano", message: "required unless status is running"}
 	}
 	if end != 0 && st == atv1.SpanStatus_SPAN_STATUS_RUNNING {
 		return &spanError{field: "status", message: "running span must not have an end time"}
 	}
-	if u := sp.GetUsage(); u != nil {
-		for _, f := range []struct {
-			name string
-			v    int64
-		}{
-			{"input_tokens", u.GetInputTokens()}, {"output_tokens", u.GetOutputTokens()},
-			{"cache_read_tokens", u.GetCacheReadTokens()}, {"cache_write_tokens", u.GetCacheWriteTokens()},
-			{"cache_write_1h_tokens", u.GetCacheWrite_1HTokens()}, {"reasoning_tokens", u.GetReasoningTokens()},
-		} {
-			if f.v < 0 {
-				return &spanError{field: "usage." + f.name, message: fmt.Sprintf("negative count %d", f.v)}
+	if sp.hasUsage {
+		for i, v := range sp.usage {
+			if v < 0 {
+				return &spanError{field: "usage." + usageNames[i], message: fmt.Sprintf("negative count %d", v)}
 			}
 			// A sum of buckets must not overflow int64 further down the pipeline.
-			if f.v > 1<<50 {
-				return &spanError{field: "usage." + f.name, message: fmt.Sprintf("%d is beyond any real token count", f.v)}
+			if v > 1<<50 {
+				return &spanError{field: "usage." + usageNames[i], message: fmt.Sprintf("%d is beyond any real token count", v)}
 			}
 		}
 	}
-	if sp.ReportedCostUsd != nil {
-		if v := sp.GetReportedCostUsd(); math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+	if sp.hasCost {
+		if v := sp.cost; math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
 			return &spanError{field: "reported_cost_usd", message: fmt.Sprintf("%v is not a cost", v)}
 		}
 	}
-	if r := sp.GetRequest(); r != nil {
-		for _, f := range []struct {
-			name string
-			p    *float64
-		}{{"request.temperature", r.Temperature}, {"request.top_p", r.TopP}} {
-			if f.p != nil && (math.IsNaN(*f.p) || math.IsInf(*f.p, 0)) {
-				return &spanError{field: f.name, message: "not a finite number"}
-			}
+	if r := &sp.request; sp.hasRequest {
+		if r.hasTemperature && (math.IsNaN(r.temperature) || math.IsInf(r.temperature, 0)) {
+			return &spanError{field: "request.temperature", message: "not a finite number"}
+		}
+		if r.hasTopP && (math.IsNaN(r.topP) || math.IsInf(r.topP, 0)) {
+			return &spanError{field: "request.top_p", message: "not a finite number"}
 		}
 	}
-	if n := len(sp.GetAttributes()); n > c.limits.maxAttributes {
+	if n := sp.nAttributes; n > c.limits.maxAttributes {
 		return &spanError{field: "attributes", message: fmt.Sprintf("%d entries exceed the limit of %d", n, c.limits.maxAttributes)}
 	}
-	if n := len(sp.GetEvents()); n > c.limits.maxEvents {
+	if n := sp.nEvents; n > c.limits.maxEvents {
 		return &spanError{field: "events", message: fmt.Sprintf("%d events exceed the limit of %d", n, c.limits.maxEvents)}
 	}
 	return nil
 }
 
-// fill writes a validated native span into out with canonical attributes.
-func (c *converter) fill(sp *atv1.Span, out ptrace.Span) {
-	tid, _ := canonical.ParseTraceID(sp.GetTraceId())
-	sid, _ := canonical.ParseSpanID(sp.GetSpanId())
-	out.SetTraceID(tid)
-	out.SetSpanID(sid)
-	if p := sp.GetParentSpanId(); p != "" {
-		pid, _ := canonical.ParseSpanID(p)
-		out.SetParentSpanID(pid)
+// fill writes a span validate accepted into out with canonical attributes.
+func (c *converter) fill(sp *spanFields, out ptrace.Span) {
+	out.SetTraceID(sp.tid)
+	out.SetSpanID(sp.sid)
+	if len(sp.parentSpanID) != 0 {
+		out.SetParentSpanID(sp.pid)
 	}
-	typ := spanType(sp.GetType())
-	status := spanStatus(sp.GetStatus(), sp.GetEndTimeUnixNano())
-	name := sanitize(sp.GetName())
+	// Text decoded here is known to be valid UTF-8: only NULs need going.
+	clean := sanitize
+	if sp.wire != nil {
+		clean = stripNUL
+	}
+	typ := spanType(atv1.SpanType(sp.typ))
+	status := spanStatus(atv1.SpanStatus(sp.status), sp.end)
+	name := clean(sp.name)
 	if name == "" {
 		name = string(typ)
 	}
 	out.SetName(name)
-	out.SetStartTimestamp(pcommon.Timestamp(sp.GetStartTimeUnixNano()))
-	out.SetEndTimestamp(pcommon.Timestamp(sp.GetEndTimeUnixNano()))
+	out.SetStartTimestamp(pcommon.Timestamp(sp.start))
+	out.SetEndTimestamp(pcommon.Timestamp(sp.end))
 	switch typ {
 	case canonical.TypeLLMCall, canonical.TypeEmbedding, canonical.TypeAPICall:
 		out.SetKind(ptrace.SpanKindClient)
@@ -208,15 +331,24 @@ func (c *converter) fill(sp *atv1.Span, out ptrace.Span) {
 	case canonical.StatusError, canonical.StatusTimeout:
 		out.Status().SetCode(ptrace.StatusCodeError)
 	}
-	out.Status().SetMessage(sanitize(sp.GetStatusMessage()))
+	out.Status().SetMessage(clean(sp.statusMessage))
 
 	attrs := out.Attributes()
-	attrs.EnsureCapacity(len(sp.GetAttributes()) + 24)
+	attrs.EnsureCapacity(sp.nAttributes + 24)
+	put := func(key, v string) {
+		if v != "" {
+			attrs.PutStr(key, clean(v))
+		}
+	}
 	// Free attributes first, so the native fields below win on a clash.
-	for k, v := range sp.GetAttributes() {
-		k = sanitize(k)
-		if putValue(attrs.PutEmpty(k), v, 0, c.limits.maxContentBytes) {
-			attrs.PutBool(k+".truncated", true)
+	if sp.wire != nil {
+		sp.wire.fillAttributes(c, attrs)
+	} else {
+		for k, v := range sp.pb.GetAttributes() {
+			k = sanitize(k)
+			if putValue(attrs.PutEmpty(k), v, 0, c.limits.maxContentBytes) {
+				attrs.PutBool(k+".truncated", true)
+			}
 		}
 	}
 	attrs.PutStr(canonical.AttrSpanType, string(typ))
@@ -224,84 +356,92 @@ func (c *converter) fill(sp *atv1.Span, out ptrace.Span) {
 	if op := operationName(typ); op != "" {
 		attrs.PutStr(canonical.GenAIOperationName, op)
 	}
-	putStr(attrs, canonical.AttrSessionID, sp.GetSessionId())
-	putStr(attrs, canonical.GenAIConversationID, sp.GetSessionId())
-	putStr(attrs, canonical.ErrorType, sp.GetErrorCode())
-	putStr(attrs, canonical.GenAIRequestModel, sp.GetModel())
-	putStr(attrs, canonical.GenAIProviderName, sp.GetProvider())
-	if r := sp.GetRequest(); r != nil {
-		if r.Temperature != nil {
-			attrs.PutDouble(canonical.GenAIRequestTemperature, r.GetTemperature())
+	put(canonical.AttrSessionID, sp.sessionID)
+	put(canonical.GenAIConversationID, sp.sessionID)
+	put(canonical.ErrorType, sp.errorCode)
+	put(canonical.GenAIRequestModel, sp.model)
+	put(canonical.GenAIProviderName, sp.provider)
+	if r := &sp.request; sp.hasRequest {
+		if r.hasTemperature {
+			attrs.PutDouble(canonical.GenAIRequestTemperature, r.temperature)
 		}
-		if r.MaxTokens != nil {
-			attrs.PutInt(canonical.GenAIRequestMaxTokens, r.GetMaxTokens())
+		if r.hasMaxTokens {
+			attrs.PutInt(canonical.GenAIRequestMaxTokens, r.maxTokens)
 		}
-		if r.TopP != nil {
-			attrs.PutDouble(canonical.GenAIRequestTopP, r.GetTopP())
+		if r.hasTopP {
+			attrs.PutDouble(canonical.GenAIRequestTopP, r.topP)
 		}
-		if r.ThinkingEnabled != nil {
-			attrs.PutBool(canonical.AttrThinking, r.GetThinkingEnabled())
+		if r.hasThinking {
+			attrs.PutBool(canonical.AttrThinking, r.thinking)
 		}
-		if r.ThinkingBudgetTokens != nil {
-			attrs.PutInt(canonical.AttrThinkingBudget, r.GetThinkingBudgetTokens())
+		if r.hasThinkingBudget {
+			attrs.PutInt(canonical.AttrThinkingBudget, r.thinkingBudget)
 		}
-		if r.GetStopReason() != "" {
-			attrs.PutEmptySlice(canonical.GenAIFinishReasons).AppendEmpty().SetStr(sanitize(r.GetStopReason()))
-		}
-	}
-	c.putContent(attrs, canonical.AttrPrompt, sp.GetPrompt())
-	c.putContent(attrs, canonical.AttrResponse, sp.GetResponse())
-	if t := sp.GetTool(); t != nil {
-		putStr(attrs, canonical.GenAIToolName, t.GetName())
-		putStr(attrs, canonical.GenAIToolCallID, t.GetCallId())
-		c.putContent(attrs, canonical.GenAIToolCallArguments, t.GetInput())
-		c.putContent(attrs, canonical.GenAIToolCallResult, t.GetOutput())
-		if t.Success != nil {
-			attrs.PutBool(canonical.AttrToolSuccess, t.GetSuccess())
+		if r.stopReason != "" {
+			attrs.PutEmptySlice(canonical.GenAIFinishReasons).AppendEmpty().SetStr(clean(r.stopReason))
 		}
 	}
-	if f := sp.GetFile(); f != nil {
-		putStr(attrs, canonical.AttrFilePath, f.GetPath())
-		putStr(attrs, canonical.AttrFileOperation, f.GetOperation())
-		if f.GetBytes() != 0 {
-			attrs.PutInt(canonical.AttrFileBytes, f.GetBytes())
-		}
-		if f.GetLines() != 0 {
-			attrs.PutInt(canonical.AttrFileLines, f.GetLines())
+	c.putContent(attrs, canonical.AttrPrompt, clean(sp.prompt))
+	c.putContent(attrs, canonical.AttrResponse, clean(sp.response))
+	if t := &sp.tool; sp.hasTool {
+		put(canonical.GenAIToolName, t.name)
+		put(canonical.GenAIToolCallID, t.callID)
+		c.putContent(attrs, canonical.GenAIToolCallArguments, clean(t.input))
+		c.putContent(attrs, canonical.GenAIToolCallResult, clean(t.output))
+		if t.hasSuccess {
+			attrs.PutBool(canonical.AttrToolSuccess, t.success)
 		}
 	}
-	if u := sp.GetUsage(); u != nil {
-		t := canonical.Tokens{
-			Input: u.GetInputTokens(), Output: u.GetOutputTokens(), CacheRead: u.GetCacheReadTokens(),
-			CacheWrite5m: u.GetCacheWriteTokens(), CacheWrite1h: u.GetCacheWrite_1HTokens(),
-			Reasoning: u.GetReasoningTokens(), Present: true,
+	if f := &sp.file; sp.hasFile {
+		put(canonical.AttrFilePath, f.path)
+		put(canonical.AttrFileOperation, f.operation)
+		if f.bytes != 0 {
+			attrs.PutInt(canonical.AttrFileBytes, f.bytes)
 		}
+		if f.lines != 0 {
+			attrs.PutInt(canonical.AttrFileLines, f.lines)
+		}
+	}
+	if sp.hasUsage {
+		t := sp.usage.tokens()
 		canonical.PutGenAIUsage(attrs, t)
 		canonical.PutTokens(attrs, t)
 	}
-	if sp.ReportedCostUsd != nil {
-		attrs.PutDouble(canonical.GenAICost, sp.GetReportedCostUsd())
+	if sp.hasCost {
+		attrs.PutDouble(canonical.GenAICost, sp.cost)
 	}
-	putStr(attrs, canonical.AttrFramework, sp.GetFramework())
-	putStr(attrs, canonical.AttrFrameworkVer, sp.GetFrameworkVersion())
-	putStr(attrs, canonical.AttrSDKVersion, sp.GetSdkVersion())
-	putStr(attrs, canonical.HostName, sp.GetHostname())
-	putStr(attrs, canonical.GenAIAgentName, sp.GetAgentName())
-	putStr(attrs, canonical.UserID, sp.GetUserId())
-	if tags := sp.GetTags(); len(tags) > 0 {
+	put(canonical.AttrFramework, sp.framework)
+	put(canonical.AttrFrameworkVer, sp.frameworkVersion)
+	put(canonical.AttrSDKVersion, sp.sdkVersion)
+	put(canonical.HostName, sp.hostname)
+	put(canonical.GenAIAgentName, sp.agentName)
+	put(canonical.UserID, sp.userID)
+	if sp.nTags > 0 {
 		sl := attrs.PutEmptySlice(canonical.AttrTags)
-		sl.EnsureCapacity(len(tags))
-		for _, t := range tags {
-			sl.AppendEmpty().SetStr(sanitize(t))
+		sl.EnsureCapacity(sp.nTags)
+		if sp.wire != nil {
+			sp.wire.fillTags(sl)
+		} else {
+			for _, t := range sp.pb.GetTags() {
+				sl.AppendEmpty().SetStr(sanitize(t))
+			}
 		}
 	}
+	if sp.nEvents == 0 {
+		return
+	}
 	events := out.Events()
-	for _, ev := range sp.GetEvents() {
+	events.EnsureCapacity(sp.nEvents)
+	if sp.wire != nil {
+		sp.wire.fillEvents(c, events, sp.start)
+		return
+	}
+	for _, ev := range sp.pb.GetEvents() {
 		e := events.AppendEmpty()
 		e.SetName(sanitize(ev.GetName()))
 		ts := ev.GetTimeUnixNano()
 		if ts <= 0 {
-			ts = sp.GetStartTimeUnixNano()
+			ts = sp.start
 		}
 		e.SetTimestamp(pcommon.Timestamp(ts))
 		for k, v := range ev.GetAttributes() {
@@ -311,11 +451,11 @@ func (c *converter) fill(sp *atv1.Span, out ptrace.Span) {
 	}
 }
 
+// putContent writes sanitized text, truncated to max_content_bytes.
 func (c *converter) putContent(attrs pcommon.Map, key, text string) {
 	if text == "" {
 		return
 	}
-	text = sanitize(text)
 	if cut, ok := truncate(text, c.limits.maxContentBytes); ok {
 		attrs.PutStr(key, cut)
 		attrs.PutBool(key+".truncated", true)
@@ -407,6 +547,14 @@ func sanitize(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// stripNUL is sanitize for text known to be valid UTF-8.
+func stripNUL(s string) string {
+	if strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return sanitize(s)
 }
 
 // clip shortens a bad value quoted in an error message.

@@ -11,100 +11,10 @@ import (
 	grpcproto "google.golang.org/grpc/encoding/proto"
 	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/agenttrace/agenttrace/internal/canonical"
 	atv1 "github.com/agenttrace/agenttrace/proto/agenttrace/v1"
 )
-
-// SpanBatch field numbers (see agenttrace.proto).
-const (
-	fieldSpans       = 1
-	fieldServiceName = 2
-	fieldSDKVersion  = 3
-	fieldAPIKey      = 4
-)
-
-// decodeBatchProto decodes a protobuf SpanBatch span by span, so one
-// undecodable span (bad UTF-8, truncated field) does not lose the others: it
-// becomes a placeholder whose decode error decodeErrors reports. An error is
-// returned when the envelope itself is malformed; the spans decoded before
-// the fault are still returned.
-func decodeBatchProto(data []byte) (*atv1.SpanBatch, error) {
-	b := &atv1.SpanBatch{}
-	for len(data) > 0 {
-		tagged := data
-		num, typ, n := protowire.ConsumeTag(data)
-		if n < 0 {
-			return b, fmt.Errorf("malformed protobuf: %w", protowire.ParseError(n))
-		}
-		data = data[n:]
-		if typ != protowire.BytesType || num < fieldSpans || num > fieldAPIKey {
-			n = protowire.ConsumeFieldValue(num, typ, data)
-			if n < 0 {
-				return b, fmt.Errorf("malformed protobuf in field %d: %w", num, protowire.ParseError(n))
-			}
-			data = data[n:]
-			continue
-		}
-		v, n := protowire.ConsumeBytes(data)
-		if n < 0 && num == fieldSpans {
-			// A span cut off at the end of the payload: keep the spans
-			// before it and report this one by its index. Its bytes, from
-			// the tag on, can never decode as a Span (trace_id is field 1
-			// too, and its length overruns them), so decodeErrors reports
-			// it.
-			sp := &atv1.Span{}
-			sp.ProtoReflect().SetUnknown(append([]byte(nil), tagged...))
-			b.Spans = append(b.Spans, sp)
-			return b, nil
-		}
-		if n < 0 {
-			return b, fmt.Errorf("malformed protobuf: field %d truncated after %d spans: %w",
-				num, len(b.Spans), protowire.ParseError(n))
-		}
-		data = data[n:]
-		switch num {
-		case fieldSpans:
-			sp := &atv1.Span{}
-			if err := proto.Unmarshal(v, sp); err != nil {
-				sp = &atv1.Span{}
-				sp.ProtoReflect().SetUnknown(append([]byte(nil), v...))
-			}
-			b.Spans = append(b.Spans, sp)
-		case fieldServiceName:
-			b.ServiceName = sanitize(string(v))
-		case fieldSDKVersion:
-			b.SdkVersion = sanitize(string(v))
-		case fieldAPIKey:
-			b.ApiKey = string(v) // compared as is; never logged
-		}
-	}
-	return b, nil
-}
-
-// decodeErrors finds the placeholders decodeBatchProto (or the gRPC codec)
-// left for undecodable spans and returns their decode errors by index.
-func decodeErrors(b *atv1.SpanBatch) map[int]error {
-	var out map[int]error
-	for i, sp := range b.GetSpans() {
-		if sp.GetTraceId() != "" || sp.GetSpanId() != "" {
-			continue
-		}
-		unknown := sp.ProtoReflect().GetUnknown()
-		if len(unknown) == 0 {
-			continue
-		}
-		if err := proto.Unmarshal(unknown, &atv1.Span{}); err != nil {
-			if out == nil {
-				out = map[int]error{}
-			}
-			out[i] = err
-		}
-	}
-	return out
-}
 
 // jsonBatch is the JSON envelope; both snake_case and camelCase are accepted.
 type jsonBatch struct {
@@ -211,9 +121,10 @@ func firstNonEmpty(a, b string) string {
 	return b
 }
 
-// laxCodec is the gRPC server codec: like the standard proto codec, but a
-// SpanBatch is decoded span by span (decodeBatchProto), so one bad span does
-// not fail the whole call.
+// laxCodec is the gRPC server codec: the standard proto codec, except that
+// a SpanBatch is only split into its spans (splitBatchProto, into a
+// grpcBatch), so that one bad span does not fail the whole call and the
+// spans are decoded straight into pdata by convertWire.
 type laxCodec struct {
 	encoding.CodecV2
 }
@@ -224,16 +135,34 @@ func newLaxCodec() laxCodec {
 
 // Unmarshal decodes data into v.
 func (c laxCodec) Unmarshal(data mem.BufferSlice, v any) error {
-	b, ok := v.(*atv1.SpanBatch)
+	b, ok := v.(*grpcBatch)
 	if !ok {
 		return c.CodecV2.Unmarshal(data, v)
 	}
+	// The buffer is kept (a reference, not a copy) until the spans that
+	// alias it are converted; grpcBatch.free releases it.
 	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
-	defer buf.Free()
-	decoded, err := decodeBatchProto(buf.ReadOnlyData())
+	wb, err := splitBatchProto(buf.ReadOnlyData())
 	if err != nil {
+		buf.Free()
 		return err
 	}
-	b.Spans, b.ServiceName, b.SdkVersion = decoded.Spans, decoded.ServiceName, decoded.SdkVersion
+	b.wireBatch, b.buf = wb, buf
 	return nil
+}
+
+// grpcBatch is a SpanBatch as laxCodec hands it to the SendSpans and
+// StreamSpans handlers.
+type grpcBatch struct {
+	*wireBatch
+	buf mem.Buffer
+}
+
+// free releases the request buffer the spans alias; they must not be used
+// after.
+func (b *grpcBatch) free() {
+	if b.buf != nil {
+		b.buf.Free()
+		b.buf = nil
+	}
 }

@@ -26,16 +26,23 @@ func checkBatch(t *testing.T, b *atv1.SpanBatch, decodeErrs map[int]error) {
 }
 
 // FuzzDecodeProto feeds arbitrary bytes to the protobuf path (HTTP protobuf
-// bodies, UDP datagrams, the gRPC codec).
+// bodies, UDP datagrams, the gRPC codec) and checks that it does what
+// protobuf-go followed by convertProto does (diffWire).
 func FuzzDecodeProto(f *testing.F) {
 	good, _ := proto.Marshal(&atv1.SpanBatch{Spans: []*atv1.Span{validSpan("00000000000000a1"), {TraceId: "x"}}})
 	f.Add(good)
 	f.Add(good[:len(good)/2])
 	f.Add([]byte{0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f})
 	f.Add([]byte{})
+	for _, c := range wireCases() {
+		if len(c) < 1024 { // not the 35 KB nesting: slow to minimize
+			f.Add(c)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b, _ := decodeBatchProto(data)
 		checkBatch(t, b, decodeErrors(b))
+		diffWire(t, data)
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/configgrpc"
@@ -26,7 +27,7 @@ func (r *agentTraceReceiver) startGRPC(ctx context.Context, host component.Host)
 	if err != nil {
 		return err
 	}
-	atv1.RegisterAgentTraceCollectorServer(srv, r)
+	srv.RegisterService(serviceDesc(), r)
 	ln, err := cfg.NetAddr.Listen(ctx)
 	if err != nil {
 		return err
@@ -61,9 +62,45 @@ func grpcError(resp *atv1.SendSpansResponse, err error) error {
 	return nil
 }
 
-// SendSpans ingests one batch.
-func (r *agentTraceReceiver) SendSpans(ctx context.Context, b *atv1.SpanBatch) (*atv1.SendSpansResponse, error) {
-	resp, err := r.ingest(ctx, transportGRPC, "protobuf", b, decodeErrors(b))
+// serviceDesc is atv1's AgentTraceCollector service with SendSpans and
+// StreamSpans taking grpcBatch (see laxCodec) instead of atv1.SpanBatch.
+func serviceDesc() *grpc.ServiceDesc {
+	desc := atv1.AgentTraceCollector_ServiceDesc
+	desc.Methods = slices.Clone(desc.Methods)
+	for i := range desc.Methods {
+		if desc.Methods[i].MethodName == "SendSpans" {
+			desc.Methods[i].Handler = sendSpansHandler
+		}
+	}
+	desc.Streams = slices.Clone(desc.Streams)
+	for i := range desc.Streams {
+		if desc.Streams[i].StreamName == "StreamSpans" {
+			desc.Streams[i].Handler = streamSpansHandler
+		}
+	}
+	return &desc
+}
+
+// sendSpansHandler is the generated SendSpans handler, for a grpcBatch.
+func sendSpansHandler(srv any, ctx context.Context, dec func(any) error, interceptor grpc.UnaryServerInterceptor) (any, error) {
+	in := &grpcBatch{}
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	defer in.free()
+	r := srv.(*agentTraceReceiver)
+	if interceptor == nil {
+		return r.sendSpans(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{Server: srv, FullMethod: atv1.AgentTraceCollector_SendSpans_FullMethodName}
+	return interceptor(ctx, in, info, func(ctx context.Context, req any) (any, error) {
+		return r.sendSpans(ctx, req.(*grpcBatch))
+	})
+}
+
+// sendSpans ingests one batch.
+func (r *agentTraceReceiver) sendSpans(ctx context.Context, b *grpcBatch) (*atv1.SendSpansResponse, error) {
+	resp, err := r.ingest(ctx, transportGRPC, "protobuf", len(b.spans), func() converted { return r.conv.convertWire(b.wireBatch) })
 	if gerr := grpcError(resp, err); gerr != nil {
 		return nil, gerr
 	}
@@ -75,24 +112,35 @@ func (r *agentTraceReceiver) SendSpan(ctx context.Context, req *atv1.SendSpanReq
 	if req.GetSpan() == nil {
 		return nil, status.Error(codes.InvalidArgument, "span: required")
 	}
-	return r.SendSpans(ctx, &atv1.SpanBatch{Spans: []*atv1.Span{req.GetSpan()}})
+	b := &atv1.SpanBatch{Spans: []*atv1.Span{req.GetSpan()}}
+	resp, err := r.ingest(ctx, transportGRPC, "protobuf", 1, func() converted { return r.conv.convertProto(b, nil) })
+	if gerr := grpcError(resp, err); gerr != nil {
+		return nil, gerr
+	}
+	return resp, nil
 }
 
-// StreamSpans ingests a stream of batches and answers with the totals when
+func streamSpansHandler(srv any, stream grpc.ServerStream) error {
+	return srv.(*agentTraceReceiver).streamSpans(stream)
+}
+
+// streamSpans ingests a stream of batches and answers with the totals when
 // the client closes its side. A refusing pipeline ends the stream with
 // Unavailable; batches acknowledged before that were accepted.
-func (r *agentTraceReceiver) StreamSpans(stream grpc.ClientStreamingServer[atv1.SpanBatch, atv1.SendSpansResponse]) error {
+func (r *agentTraceReceiver) streamSpans(stream grpc.ServerStream) error {
 	total := &atv1.SendSpansResponse{}
 	offset := int32(0)
 	for {
-		b, err := stream.Recv()
+		b := &grpcBatch{}
+		err := stream.RecvMsg(b)
 		if errors.Is(err, io.EOF) {
-			return stream.SendAndClose(total)
+			return stream.SendMsg(total)
 		}
 		if err != nil {
 			return err
 		}
-		resp, ierr := r.ingest(stream.Context(), transportGRPC, "protobuf", b, decodeErrors(b))
+		resp, ierr := r.ingest(stream.Context(), transportGRPC, "protobuf", len(b.spans), func() converted { return r.conv.convertWire(b.wireBatch) })
+		b.free()
 		total.Accepted += resp.GetAccepted()
 		total.Rejected += resp.GetRejected()
 		for _, e := range resp.GetErrors() {
@@ -101,7 +149,7 @@ func (r *agentTraceReceiver) StreamSpans(stream grpc.ClientStreamingServer[atv1.
 				total.Errors = append(total.Errors, e)
 			}
 		}
-		offset += int32(len(b.GetSpans()))
+		offset += int32(len(b.spans))
 		if ierr != nil {
 			return grpcError(total, ierr)
 		}

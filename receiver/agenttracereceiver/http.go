@@ -166,32 +166,37 @@ func (r *agentTraceReceiver) handleSpans(w http.ResponseWriter, req *http.Reques
 		return
 	}
 	var (
-		b          *atv1.SpanBatch
-		decodeErrs map[int]error
-		err        error
-		format     = "json"
+		n       int // spans decoded, up to a malformed tail
+		convert func() converted
+		err     error
+		format  = "json"
 	)
 	if isProtobuf(req) {
 		format = "protobuf"
-		b, err = decodeBatchProto(body)
-		if b != nil {
-			decodeErrs = decodeErrors(b)
-		}
-		if err != nil && len(b.GetSpans()) == 0 {
-			b = nil
-		}
+		var b *wireBatch
+		b, err = splitBatchProto(body)
+		n = len(b.spans)
+		convert = func() converted { return r.conv.convertWire(b) }
 	} else {
+		var (
+			b          *atv1.SpanBatch
+			decodeErrs map[int]error
+		)
 		b, decodeErrs, err = decodeBatchJSON(body)
+		if b != nil {
+			n = len(b.GetSpans())
+			convert = func() converted { return r.conv.convertProto(b, decodeErrs) }
+		}
 	}
-	if b == nil {
+	if convert == nil || (err != nil && n == 0) {
 		r.countRejected(req.Context(), transport, reasonMalformed, 1)
 		writeError(w, req, http.StatusBadRequest, err.Error())
 		return
 	}
-	resp, ierr := r.ingest(req.Context(), transport, format, b, decodeErrs)
+	resp, ierr := r.ingest(req.Context(), transport, format, n, convert)
 	if err != nil { // spans after a malformed tail were lost: say so
 		r.countRejected(req.Context(), transport, reasonMalformed, 1)
-		resp.Errors = append(resp.Errors, &atv1.SpanError{Index: int32(len(b.GetSpans())), Field: "spans", Message: err.Error()})
+		resp.Errors = append(resp.Errors, &atv1.SpanError{Index: int32(n), Field: "spans", Message: err.Error()})
 	}
 	switch {
 	case isRateLimited(ierr):

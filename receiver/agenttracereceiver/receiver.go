@@ -176,24 +176,28 @@ func (r *agentTraceReceiver) countRejected(ctx context.Context, transport, reaso
 // (a gRPC ResourceExhausted status: nothing was accepted); the response is
 // still filled in. An authenticated request's spans are stamped with the
 // key's project, overwriting anything the client sent.
-func (r *agentTraceReceiver) ingest(ctx context.Context, transport, format string, b *atv1.SpanBatch, decodeErrs map[int]error) (*atv1.SendSpansResponse, error) {
+//
+// n is the batch's span count; convert decodes and converts it, and is
+// called only when the batch is within the limits.
+func (r *agentTraceReceiver) ingest(ctx context.Context, transport, format string, n int, convert func() converted) (*atv1.SendSpansResponse, error) {
 	resp := &atv1.SendSpansResponse{}
 	obs := r.obs[transport]
-	if n := len(b.GetSpans()); n > r.cfg.MaxSpansPerBatch {
+	if n > r.cfg.MaxSpansPerBatch {
 		r.countRejected(ctx, transport, reasonOversize, n)
 		resp.Rejected = int64(n)
 		resp.Errors = []*atv1.SpanError{{Index: -1, Field: "spans", Message: fmt.Sprintf(
 			"batch of %d spans exceeds max_spans_per_batch %d; split it", n, r.cfg.MaxSpansPerBatch)}}
 		return resp, nil
 	}
-	ctx, id, lerr := agenttraceauthextension.Charge(ctx, len(b.GetSpans()))
+	ctx, id, lerr := agenttraceauthextension.Charge(ctx, n)
 	if lerr != nil {
-		r.countRejected(ctx, transport, reasonRateLimited, len(b.GetSpans()))
-		resp.Rejected = int64(len(b.GetSpans()))
+		r.countRejected(ctx, transport, reasonRateLimited, n)
+		resp.Rejected = int64(n)
 		resp.Errors = []*atv1.SpanError{{Index: -1, Field: "spans", Message: status.Convert(lerr).Message()}}
 		return resp, lerr
 	}
-	td, errs := r.conv.convertBatch(b, decodeErrs)
+	conv := convert()
+	td, errs := conv.td, conv.errs
 	if id != nil {
 		stampProject(td, id.Project)
 	}
@@ -209,12 +213,12 @@ func (r *agentTraceReceiver) ingest(ctx context.Context, transport, format strin
 			resp.Errors = append(resp.Errors, e.proto())
 		}
 	}
-	n := td.SpanCount()
+	n = td.SpanCount()
 	if n == 0 {
 		return resp, nil
 	}
 	// Session totals are observed before the pipeline takes ownership of td.
-	r.sessions.observe(b, errs)
+	r.sessions.observe(conv.sessions)
 	octx := obs.StartTracesOp(ctx)
 	err := r.next.ConsumeTraces(octx, td)
 	obs.EndTracesOp(octx, format, n, err)

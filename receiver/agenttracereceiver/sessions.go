@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -171,6 +172,9 @@ func (t *sessionTracker) get(id string) *sessionTotals {
 		t.lru.MoveToFront(s.elem)
 		return s
 	}
+	// A new session keeps its own copy of the id: the caller's may share
+	// memory with other text of its request.
+	id = strings.Clone(id)
 	s = &sessionTotals{id: id, traces: map[string]struct{}{}}
 	s.elem = t.lru.PushFront(s)
 	t.byID[id] = s
@@ -193,50 +197,54 @@ func (t *sessionTracker) start(id, name string, start int64) {
 	}
 }
 
+// sessionSpan is what the tracker counts of a valid, finished span with a
+// session id (converter.add collects them).
+type sessionSpan struct {
+	sessionID         string
+	traceID           []byte // aliases the request: copied when first seen
+	typ, status       int32
+	start             int64
+	usage             usageFields
+	hasUsage, hasCost bool
+	cost              float64
+}
+
 // observe adds the valid, finished spans of a batch to their sessions.
 // Running spans (start events) are not counted: their final version is.
-func (t *sessionTracker) observe(b *atv1.SpanBatch, errs []spanError) {
-	bad := map[int]struct{}{}
-	for _, e := range errs {
-		bad[e.index] = struct{}{}
-	}
+func (t *sessionTracker) observe(spans []sessionSpan) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for i, sp := range b.GetSpans() {
-		if sp.GetSessionId() == "" || sp.GetEndTimeUnixNano() == 0 {
-			continue
-		}
-		if _, ok := bad[i]; ok {
-			continue
-		}
-		s := t.get(sanitize(sp.GetSessionId()))
+	for i := range spans {
+		sp := &spans[i]
+		s := t.get(sanitize(sp.sessionID))
 		sum := &s.summary
 		sum.SpanCount++
-		if len(s.traces) < maxTracesPerSession {
-			s.traces[sp.GetTraceId()] = struct{}{}
+		if _, seen := s.traces[string(sp.traceID)]; !seen && len(s.traces) < maxTracesPerSession {
+			s.traces[string(sp.traceID)] = struct{}{}
 		}
-		switch sp.GetType() {
+		switch atv1.SpanType(sp.typ) {
 		case atv1.SpanType_SPAN_TYPE_LLM_CALL:
 			sum.LlmCalls++
 		case atv1.SpanType_SPAN_TYPE_TOOL_EXECUTION:
 			sum.ToolCalls++
 		}
-		if st := sp.GetStatus(); st == atv1.SpanStatus_SPAN_STATUS_ERROR || st == atv1.SpanStatus_SPAN_STATUS_TIMEOUT {
+		if st := atv1.SpanStatus(sp.status); st == atv1.SpanStatus_SPAN_STATUS_ERROR || st == atv1.SpanStatus_SPAN_STATUS_TIMEOUT {
 			sum.ErrorCount++
 		}
-		if u := sp.GetUsage(); u != nil {
-			s.tokens.Input += u.GetInputTokens()
-			s.tokens.Output += u.GetOutputTokens()
-			s.tokens.CacheRead += u.GetCacheReadTokens()
-			s.tokens.CacheWrite5m += u.GetCacheWriteTokens()
-			s.tokens.CacheWrite1h += u.GetCacheWrite_1HTokens()
-			s.tokens.Reasoning += u.GetReasoningTokens()
+		if sp.hasUsage {
+			u := sp.usage.tokens()
+			s.tokens.Input += u.Input
+			s.tokens.Output += u.Output
+			s.tokens.CacheRead += u.CacheRead
+			s.tokens.CacheWrite5m += u.CacheWrite5m
+			s.tokens.CacheWrite1h += u.CacheWrite1h
+			s.tokens.Reasoning += u.Reasoning
 		}
-		if sp.ReportedCostUsd != nil {
-			s.cost += sp.GetReportedCostUsd()
+		if sp.hasCost {
+			s.cost += sp.cost
 			s.priced = true
 		}
-		if st := sp.GetStartTimeUnixNano(); s.start == 0 || st < s.start {
+		if st := sp.start; s.start == 0 || st < s.start {
 			s.start = st
 		}
 	}

@@ -132,24 +132,24 @@ func (r *agentTraceReceiver) readUDP(conn *net.UDPConn, out chan<- []byte) error
 // rejections are logged at debug level and counted.
 func (r *agentTraceReceiver) handleDatagram(d []byte) {
 	ctx := context.Background()
-	b, derr := decodeBatchProto(d)
+	b, derr := splitBatchProto(d)
 	if derr != nil {
 		r.countRejected(ctx, transportUDP, reasonMalformed, 1)
-		if len(b.GetSpans()) == 0 {
+		if len(b.spans) == 0 {
 			r.set.Logger.Debug("malformed UDP datagram dropped", zap.Int("bytes", len(d)), zap.Error(derr))
 			return
 		}
 	}
 	if r.udpAuth != nil {
 		var aerr error
-		ctx, aerr = r.udpAuth.AuthenticateSecret(ctx, b.GetApiKey())
+		ctx, aerr = r.udpAuth.AuthenticateSecret(ctx, b.apiKey)
 		if aerr != nil {
-			r.countRejected(ctx, transportUDP, reasonUnauthenticated, max(1, len(b.GetSpans())))
-			r.set.Logger.Debug("UDP datagram without a valid api_key dropped", zap.Int("spans", len(b.GetSpans())), zap.Error(aerr))
+			r.countRejected(ctx, transportUDP, reasonUnauthenticated, max(1, len(b.spans)))
+			r.set.Logger.Debug("UDP datagram without a valid api_key dropped", zap.Int("spans", len(b.spans)), zap.Error(aerr))
 			return
 		}
 	}
-	resp, ierr := r.ingest(ctx, transportUDP, "protobuf", b, decodeErrors(b))
+	resp, ierr := r.ingest(ctx, transportUDP, "protobuf", len(b.spans), func() converted { return r.conv.convertWire(b) })
 	if ierr != nil {
 		r.set.Logger.Debug("UDP spans refused by the pipeline", zap.Int64("spans", resp.GetRejected()), zap.Error(ierr))
 	} else if resp.GetRejected() > 0 {

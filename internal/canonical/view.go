@@ -56,12 +56,19 @@ func newRaw() raw {
 // Read fills dst with the canonical view of span (and its resource's
 // attributes). dst is reset first, so callers may reuse it across spans.
 func Read(dst *Span, span ptrace.Span, resource pcommon.Resource) {
-	*dst = Span{ChainStep: -1, ChainDepth: -1}
+	ReadAttributes(dst, span, resource)
 	dst.TraceID = hexTraceID(span.TraceID())
 	dst.SpanID = hexSpanID(span.SpanID())
 	if p := span.ParentSpanID(); !p.IsEmpty() {
 		dst.ParentSpanID = hexSpanID(p)
 	}
+}
+
+// ReadAttributes is Read without the hex trace, span and parent ids (left
+// empty): for processors that price or classify spans and never name them,
+// it saves the three string allocations per span.
+func ReadAttributes(dst *Span, span ptrace.Span, resource pcommon.Resource) {
+	*dst = Span{ChainStep: -1, ChainDepth: -1}
 	dst.Name = span.Name()
 	dst.StartUnixNano = int64(span.StartTimestamp())
 	dst.EndUnixNano = int64(span.EndTimestamp())

@@ -84,7 +84,7 @@ func (p *tokenCostProcessor) processTraces(_ context.Context, td ptrace.Traces) 
 
 // processSpan writes the span's exclusive token buckets and cost.
 func (p *tokenCostProcessor) processSpan(s *canonical.Span, span ptrace.Span, res pcommon.Resource) {
-	canonical.Read(s, span, res)
+	canonical.ReadAttributes(s, span, res) // the ids are not needed to price a span
 	attrs := span.Attributes()
 	tok := s.Tokens
 	if !tok.Present && p.cfg.EstimateTokens && s.Type == canonical.TypeLLMCall {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"runtime"
 	"slices"
 
 	"go.opentelemetry.io/collector/component"
@@ -22,8 +23,12 @@ func (r *agentTraceReceiver) startGRPC(ctx context.Context, host component.Host)
 	if cfg == nil {
 		return nil
 	}
+	// Stream workers: each RPC otherwise runs on a new goroutine whose
+	// stack grows (and is copied) to the depth of decoding and the
+	// processors on every request; workers keep their grown stacks.
 	srv, err := cfg.ToServer(ctx, host.GetExtensions(), r.set.TelemetrySettings,
-		configgrpc.WithGrpcServerOption(grpc.ForceServerCodecV2(newLaxCodec())))
+		configgrpc.WithGrpcServerOption(grpc.ForceServerCodecV2(newLaxCodec())),
+		configgrpc.WithGrpcServerOption(grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0)))))
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ func TestLoadConfig(t *testing.T) {
 	def := load("")
 	require.NoError(t, confmap.Validate(def))
 	assert.Equal(t, DefaultPath, def.Path)
-	assert.Equal(t, 2, def.QueueConfig.Get().NumConsumers)
+	assert.Equal(t, 1, def.QueueConfig.Get().NumConsumers)
 	// Sized in bytes, so large prompts cannot grow the queue past its memory.
 	assert.Equal(t, exporterhelper.RequestSizerTypeBytes, def.QueueConfig.Get().Sizer)
 	assert.EqualValues(t, DefaultQueueBytes, def.QueueConfig.Get().QueueSize)

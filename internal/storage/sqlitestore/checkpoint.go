@@ -8,9 +8,6 @@ import (
 )
 
 const (
-	// writerCacheKiB is the writer connection's page cache: a 4 MiB batch
-	// with its index pages fits, so a transaction writes each page once.
-	writerCacheKiB = 8 << 10
 	// walResetFrames is the write-ahead log length (in pages) at which the
 	// writer, before its next transaction, waits for a checkpoint to copy
 	// the rest of the log so that the transaction starts it over. Below it,

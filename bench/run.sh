@@ -254,23 +254,24 @@ load sqlite_udp -transport udp -addr "127.0.0.1:$P_UDP" -rate "$UDP_RATE" -spans
 stop
 
 # The shipped local pipeline (config.yaml: memory_limiter, tokencost,
-# reasoningchain → sqlite with its default byte-sized queue) and the Go soft
+# reasoningchain → sqlite with the queue config.yaml gives it) and the Go soft
 # memory limit local mode sets (distribution.LocalMemoryLimit), RSS_SPANS
 # spans streaming through: its peak RSS is the < 100 MB target.
+LOCAL_MIB=$(awk '/^const LocalMemoryLimit = / { print $4 }' internal/distribution/distribution.go)
 LOCAL_CFG="receivers:
 $RECV
 $NATIVE
 processors:
 $(awk '/^  memory_limiter:/,/^exporters:/' config.yaml | grep -v '^exporters:' | grep -v '^ *#')
 exporters:
-  sqlite:
-    path: \$OUT/\$NAME.db
+$(awk '/^exporters:/,/^service:/' config.yaml | grep -v '^exporters:\|^service:\|^ *#\|^ *path:' |
+	sed 's|^  sqlite:$|  sqlite:\n    path: \\$OUT/\\$NAME.db|')
 service:
 $TELEMETRY
   pipelines:
     traces: {receivers: [otlp, agenttrace], processors: [memory_limiter, tokencost, reasoningchain], exporters: [sqlite]}"
 log "(b) ours, the shipped local pipeline into SQLite, $RSS_SPANS spans streaming over http (peak RSS)"
-GOMEMLIMIT=80MiB start "$OUT/agenttrace-collector" sqlite_rss "$LOCAL_CFG"
+GOMEMLIMIT=${LOCAL_MIB}MiB start "$OUT/agenttrace-collector" sqlite_rss "$LOCAL_CFG"
 load sqlite_rss -transport http -addr "http://127.0.0.1:$P_HTTP" -spans "$RSS_SPANS" -duration 20m -retries 100 \
 	-verify "sqlite:$OUT/sqlite_rss.db" -verify-timeout 3m
 stop
@@ -362,7 +363,7 @@ CPU_MODEL=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 	storerow sqlite_http "native HTTP → SQLite, $STORE_SPANS spans"
 	storerow sqlite_otlp "OTLP gRPC → SQLite, $STORE_SPANS spans"
 	storerow sqlite_udp "native UDP → SQLite, open loop at $UDP_RATE spans/s"
-	storerow sqlite_rss "**shipped local pipeline** (+ reasoningchain, GOMEMLIMIT 80 MiB) → SQLite, $RSS_SPANS spans over HTTP"
+	storerow sqlite_rss "**shipped local pipeline** (+ reasoningchain, GOMEMLIMIT $LOCAL_MIB MiB) → SQLite, $RSS_SPANS spans over HTTP"
 	if [[ -n "$PG_CREATED" ]]; then
 		storerow pg_http "native HTTP → PostgreSQL, $PG_SPANS spans"
 		echo

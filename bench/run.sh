@@ -265,7 +265,7 @@ processors:
 $(awk '/^  memory_limiter:/,/^exporters:/' config.yaml | grep -v '^exporters:' | grep -v '^ *#')
 exporters:
 $(awk '/^exporters:/,/^service:/' config.yaml | grep -v '^exporters:\|^service:\|^ *#\|^ *path:' |
-	sed 's|^  sqlite:$|  sqlite:\n    path: \\$OUT/\\$NAME.db|')
+	sed 's|^  sqlite:$|  sqlite:\n    path: $OUT/$NAME.db|')
 service:
 $TELEMETRY
   pipelines:

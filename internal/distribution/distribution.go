@@ -62,11 +62,11 @@ func WithDefaultConfig(args []string) []string {
 }
 
 // LocalMemoryLimit is the Go soft memory limit of local mode (the embedded
-// configuration): with its memory_limiter (refusing data past 40 MiB of
+// configuration): with its memory_limiter (refusing data past 52 MiB of
 // heap) and the SQLite exporter's 4 MiB byte-sized queue it bounds the
 // process's memory while spans stream through (docs/benchmarks.md has the
 // measured peak RSS against the 100 MB target).
-const LocalMemoryLimit = 48 << 20
+const LocalMemoryLimit = 64 << 20
 
 // ApplyMemoryLimit sets the Go soft memory limit to LocalMemoryLimit when
 // args run the embedded configuration and GOMEMLIMIT is not set (the Go

@@ -57,6 +57,7 @@ receivers:
   agenttrace:
     grpc: {endpoint: %q}
     http: {endpoint: %q}
+    udp: {endpoint: "127.0.0.1:0"} # not used; never the default port a local collector may hold
   otlp:
     protocols:
       grpc: {endpoint: %q}
@@ -158,6 +159,8 @@ func TestBackpressureQueueFull(t *testing.T) {
 receivers:
   agenttrace:
     http: {endpoint: %q}
+    grpc: {endpoint: "127.0.0.1:0"} # not used; never the default port a local collector may hold
+    udp: {endpoint: "127.0.0.1:0"}
 processors:
   memory_limiter: {check_interval: 100ms, limit_mib: 256, spike_limit_mib: 64}
   tokencost:

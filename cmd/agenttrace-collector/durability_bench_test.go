@@ -38,6 +38,8 @@ func BenchmarkIngestDurability(b *testing.B) {
 receivers:
   agenttrace:
     http: {endpoint: %q}
+    grpc: {endpoint: "127.0.0.1:0"} # not used; never the default port a local collector may hold
+    udp: {endpoint: "127.0.0.1:0"}
 processors:
   memory_limiter: {check_interval: 1s, limit_mib: 512, spike_limit_mib: 128}
   tokencost:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -25,18 +26,32 @@ import (
 	atv1 "github.com/agenttrace/agenttrace/proto/agenttrace/v1"
 )
 
+// freePort returns a port that is free now, chosen below the kernel's
+// ephemeral range (32768-60999 here): a collector that is killed and
+// restarted on the same port must not find it taken by some test's outgoing
+// connection in between (TestKill9PersistentQueue did, under go test ./...).
 func freePort(t testing.TB, network string) int {
 	t.Helper()
-	if network == "udp" {
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
-		require.NoError(t, err)
-		defer c.Close()
-		return c.LocalAddr().(*net.UDPAddr).Port
+	for range 200 {
+		port := 20000 + rand.IntN(12000)
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		if network == "udp" {
+			c, err := net.ListenPacket("udp", addr)
+			if err != nil {
+				continue
+			}
+			c.Close()
+			return port
+		}
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			continue
+		}
+		l.Close()
+		return port
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port in 20000-31999")
+	return 0
 }
 
 type stack struct {

@@ -138,6 +138,8 @@ extensions:
 receivers:
   agenttrace:
     http: {endpoint: %q}
+    grpc: {endpoint: "127.0.0.1:0"} # not used; never the default port a local collector may hold
+    udp: {endpoint: "127.0.0.1:0"}
 processors:
   tokencost:
   reasoningchain:

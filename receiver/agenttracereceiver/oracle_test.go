@@ -1,10 +1,7 @@
 package agenttracereceiver
 
 import (
-	"fmt"
-
 	"go.opentelemetry.io/collector/pdata/ptrace"
-	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	atv1 "github.com/agenttrace/agenttrace/proto/agenttrace/v1"
@@ -16,55 +13,21 @@ import (
 
 // decodeBatchProto decodes a protobuf SpanBatch span by span, so one
 // undecodable span (bad UTF-8, truncated field) does not lose the others: it
-// becomes a placeholder whose decode error decodeErrors reports. An error is
-// returned when the envelope itself is malformed; the spans decoded before
-// the fault are still returned.
+// becomes a placeholder whose decode error decodeErrors reports. The
+// envelope is split by splitBatchProto, as in production (its errors are
+// the same); only the spans are decoded the old way, by protobuf-go.
 func decodeBatchProto(data []byte) (*atv1.SpanBatch, error) {
-	b := &atv1.SpanBatch{}
-	for len(data) > 0 {
-		tagged := data
-		num, typ, n := protowire.ConsumeTag(data)
-		if n < 0 {
-			return b, fmt.Errorf("malformed protobuf: %w", protowire.ParseError(n))
+	wb, err := splitBatchProto(data)
+	b := &atv1.SpanBatch{ServiceName: wb.serviceName, SdkVersion: wb.sdkVersion, ApiKey: wb.apiKey}
+	for _, raw := range wb.spans {
+		sp := &atv1.Span{}
+		if proto.Unmarshal(raw, sp) != nil {
+			sp = &atv1.Span{}
+			sp.ProtoReflect().SetUnknown(append([]byte(nil), raw...))
 		}
-		data = data[n:]
-		if typ != protowire.BytesType || num < fieldSpans || num > fieldAPIKey {
-			n = protowire.ConsumeFieldValue(num, typ, data)
-			if n < 0 {
-				return b, fmt.Errorf("malformed protobuf in field %d: %w", num, protowire.ParseError(n))
-			}
-			data = data[n:]
-			continue
-		}
-		v, n := protowire.ConsumeBytes(data)
-		if n < 0 && num == fieldSpans {
-			sp := &atv1.Span{}
-			sp.ProtoReflect().SetUnknown(append([]byte(nil), tagged...))
-			b.Spans = append(b.Spans, sp)
-			return b, nil
-		}
-		if n < 0 {
-			return b, fmt.Errorf("malformed protobuf: field %d truncated after %d spans: %w",
-				num, len(b.Spans), protowire.ParseError(n))
-		}
-		data = data[n:]
-		switch num {
-		case fieldSpans:
-			sp := &atv1.Span{}
-			if err := proto.Unmarshal(v, sp); err != nil {
-				sp = &atv1.Span{}
-				sp.ProtoReflect().SetUnknown(append([]byte(nil), v...))
-			}
-			b.Spans = append(b.Spans, sp)
-		case fieldServiceName:
-			b.ServiceName = sanitize(string(v))
-		case fieldSDKVersion:
-			b.SdkVersion = sanitize(string(v))
-		case fieldAPIKey:
-			b.ApiKey = string(v)
-		}
+		b.Spans = append(b.Spans, sp)
 	}
-	return b, nil
+	return b, err
 }
 
 // decodeErrors finds the placeholders decodeBatchProto left for undecodable

@@ -175,9 +175,7 @@ func (s *Store) Write(ctx context.Context, b storage.Batch) error {
 	if err != nil {
 		return err
 	}
-	if s.ckpt != nil {
-		s.ckpt.sync(ctx)
-	}
+	s.ckpt.sync(ctx) // an opened store always has its checkpointer
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
@@ -291,9 +289,7 @@ func (s *Store) Write(ctx context.Context, b storage.Batch) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
-	if s.ckpt != nil {
-		s.ckpt.wake()
-	}
+	s.ckpt.wake()
 	return nil
 }
 
